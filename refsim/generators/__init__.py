@@ -1,0 +1,12 @@
+"""What to simulate: equations, initial-condition families, samplers and built-in recipes."""
+
+from . import advection, allen_cahn, burgers, heat, kdv, kuramoto_sivashinsky  # noqa: F401  (registration)
+from .base import EQUATIONS, Equation, Invariant, Parameter
+from .initial_conditions import FAMILIES, ArrayFamily, Family, InitialCondition
+from .recipes import RECIPES, recipe_path
+from .samplers import Sampler, parse_sampler, trajectory_rng
+
+__all__ = [
+    "EQUATIONS", "FAMILIES", "RECIPES", "ArrayFamily", "Equation", "Family", "InitialCondition",
+    "Invariant", "Parameter", "Sampler", "parse_sampler", "recipe_path", "trajectory_rng",
+]

@@ -1,0 +1,65 @@
+"""Reading refsim stores: versions, and lazy xarray datasets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import icechunk
+import numpy as np
+import xarray as xr
+
+icechunk.set_logs_filter("error")
+
+
+def split_version(path: str | Path, version: str | None) -> tuple[Path, str | None]:
+    text = str(path)
+    if version is None and "@" in Path(text).name:
+        text, version = text.rsplit("@", 1)
+    return Path(text), version
+
+
+def open_repository(path: Path) -> icechunk.Repository:
+    storage = icechunk.local_filesystem_storage(str(path))
+    if not icechunk.Repository.exists(storage):
+        raise FileNotFoundError(f"no refsim store at {path}")
+    return icechunk.Repository.open(storage)
+
+
+def list_versions(repo: icechunk.Repository) -> list[dict]:
+    """Finished versions, oldest first, from the tags and their commit metadata."""
+    out = []
+    for tag in repo.list_tags():
+        snap = repo.lookup_snapshot(repo.lookup_tag(tag))
+        out.append({"version": tag, "written_at": snap.written_at, "message": snap.message,
+                    **{k: v for k, v in snap.metadata.items() if k in ("recipe_hash", "finished")}})
+    return sorted(out, key=lambda v: v["written_at"])
+
+
+def session_for(repo: icechunk.Repository, version: str | None):
+    if version is None:
+        if not repo.list_tags():
+            raise LookupError("the store has no finished version (was its build interrupted? run generate again)")
+        return repo.readonly_session(branch="main")
+    tags = repo.list_tags()
+    matches = [t for t in tags if t == version] or [t for t in tags if t.startswith(version)]
+    if len(matches) != 1:
+        raise LookupError(f"version {version!r} not found; versions: {', '.join(sorted(tags)) or 'none'}")
+    return repo.readonly_session(tag=matches[0])
+
+
+def open_dataset(path: str | Path, version: str | None = None, include_rejected: bool = False,
+                 chunks: dict | None | str = "auto") -> xr.Dataset:
+    path, version = split_version(path, version)
+    repo = open_repository(path)
+    session = session_for(repo, version)
+    ds = xr.open_zarr(session.store, consolidated=False, chunks={} if chunks == "auto" else chunks)
+    if not include_rejected:
+        good = np.asarray(ds["status"].values == 0)
+        if not good.all():
+            ds = ds.isel(sample=np.flatnonzero(good))
+    return ds
+
+
+def certificate(ds: xr.Dataset) -> dict:
+    return json.loads(ds.attrs.get("certificate", "{}"))

@@ -1,0 +1,142 @@
+"""The ``refsim`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .schemas.recipe import RecipeError
+
+
+def _fail(message: str, code: int = 2):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def format_certificate(summary: dict) -> str:
+    lines = [f"certified {summary['certified']}/{summary['samples']} trajectories "
+             f"(truth: {summary.get('truth', 'pde-converged')}, tolerance {summary['tolerance']:.1e})"]
+    rejected = {k: v for k, v in summary.get("rejected", {}).items() if v}
+    if rejected:
+        lines.append("rejected: " + ", ".join(f"{v} {k}" for k, v in rejected.items()))
+    if "error_estimate_max" in summary:
+        lines.append(f"relative error estimate: max {summary['error_estimate_max']:.2e}, "
+                     f"median {summary['error_estimate_median']:.2e}")
+        p, s = summary["internal_points"], summary["steps_per_frame"]
+        lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame")
+        drifts = ", ".join(f"{k} {v:.1e}" for k, v in summary["invariant_drift_max"].items())
+        if drifts:
+            lines.append(f"max relative invariant drift: {drifts}")
+    return "\n".join(lines)
+
+
+@click.group()
+@click.version_option(package_name="refsim")
+def main():
+    """Build reference-quality, precision-verified simulation datasets."""
+
+
+@main.command()
+@click.argument("recipe")
+@click.option("--out", default="stores", show_default=True, type=click.Path(file_okay=False),
+              help="directory that holds the stores; the store is OUT/<recipe name>")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="worker processes of the embedded Dask LocalCluster")
+@click.option("--scheduler", default=None, help="address of an existing Dask scheduler to use instead")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def generate(recipe, out, workers, scheduler, quiet):
+    """Build the dataset of RECIPE (a YAML file or a built-in recipe name)."""
+    from .pipeline.build import build
+    from .schemas.recipe import build_spec, load_recipe
+
+    try:
+        model, base = load_recipe(recipe)
+        spec = build_spec(model, base)
+    except RecipeError as err:
+        _fail(str(err))
+    try:
+        report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet)
+    except OSError as err:
+        _fail(f"cannot write the store under {out!r}: {err}", 1)
+    state = "already built; nothing to do" if report.reused else f"built ({report.partitions_run} partitions run)"
+    click.echo(f"store: {report.path.resolve()}")
+    click.echo(f"version: {report.version_id} ({state})")
+    click.echo(format_certificate(report.summary))
+    for r in report.rejections[:10]:
+        click.echo(f"  rejected sample {r['sample']}: {r['reason']}")
+    if len(report.rejections) > 10:
+        click.echo(f"  ... and {len(report.rejections) - 10} more (see the store's 'rejections' attribute)")
+
+
+@main.command()
+@click.argument("store")
+@click.option("--version", "version", default=None, help="version id (default: newest)")
+def inspect(store, version):
+    """Summarise a store: variables, sizes and the certificate."""
+    from .catalog.store import certificate, list_versions, open_dataset, open_repository, split_version
+
+    try:
+        path, version = split_version(store, version)
+        ds = open_dataset(path, version=version, include_rejected=True)
+        versions = list_versions(open_repository(path))
+    except (FileNotFoundError, LookupError) as err:
+        _fail(str(err), 1)
+    click.echo(f"store: {path}  version: {ds.attrs['version_id']}  ({len(versions)} version(s))")
+    click.echo(f"equation: {ds.attrs['pde']}  [{ds.attrs['equation']}]")
+    click.echo(f"dims: {dict(ds.sizes)}   x in [{float(ds.x[0]):g}, {float(ds.x[-1]):g}]  "
+               f"t in [{float(ds.time[0]):g}, {float(ds.time[-1]):g}]")
+    width = max(len(n) for n in ds.data_vars)
+    for name, var in ds.data_vars.items():
+        click.echo(f"  {name:<{width}}  {str(var.dtype):<8} {str(tuple(var.shape)):<18} {var.nbytes / 2**20:9.2f} MiB")
+    click.echo(format_certificate(certificate(ds)))
+
+
+@main.command()
+@click.argument("name", required=False)
+def equations(name):
+    """List the equations, or describe one."""
+    from .generators import EQUATIONS
+
+    if name is None:
+        for key, cls in sorted(EQUATIONS.items()):
+            click.echo(f"{key:<22} {cls.pde}")
+        return
+    if name not in EQUATIONS:
+        _fail(f"unknown equation {name!r}; allowed: {', '.join(sorted(EQUATIONS))}")
+    d = EQUATIONS[name].describe()
+    click.echo(f"{d['title']}: {d['pde']}  (periodic)")
+    for p, info in d["parameters"].items():
+        click.echo(f"  parameter {p} ({info['symbol']}): {info['description']}; default {info['default']}; "
+                   f"allowed {info['allowed']}")
+    for inv in d["invariants"]:
+        click.echo(f"  invariant {inv['name']} = {inv['formula']} ({inv['kind']})")
+    click.echo(f"  exact solutions: {d['exact_solutions']}")
+    for ref in d["references"]:
+        click.echo(f"  reference: {ref}")
+
+
+@main.command()
+def recipes():
+    """List the built-in recipes."""
+    import yaml
+
+    from .generators import RECIPES
+
+    for name, path in RECIPES.items():
+        data = yaml.safe_load(path.read_text())
+        click.echo(f"{name:<28} {data['equation']:<22} {data.get('description', '').strip().splitlines()[0]}")
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of a recipe."""
+    from .schemas.recipe import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""The on-disk format of a refsim store and its version.
+
+Format 1 (one icechunk repository per dataset):
+
+* each finished build is a commit tagged with its version id; branch ``main``
+  points at the newest finished version; ``build-<version>`` branches hold
+  builds in progress (one commit per finished partition);
+* the root group holds dims ``(sample, time, x)``: the state ``u``, the error
+  estimate and its parts, every invariant and its drift, per-sample status,
+  internal resolution, parameters and seed; root attributes hold the canonical
+  recipe, its hash, the solver, the certificate summary, the rejections and the
+  manifest of content checksums of every chunk.
+"""
+
+FORMAT_VERSION = 1

@@ -1,0 +1,273 @@
+"""The recipe: a pydantic model of a dataset build, validated before any compute."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .. import __version__
+from ..generators import EQUATIONS, FAMILIES, RECIPES, ArrayFamily, parse_sampler, recipe_path
+from ..pipeline.spec import BuildSpec
+from ..solvers.exponential import STEPPERS
+from ..solvers.verification import Budget
+from .format import FORMAT_VERSION
+
+
+class RecipeError(ValueError):
+    """A recipe is invalid; the message is one line naming the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Domain(_Strict):
+    length: float = Field(gt=0, description="period L; the domain is [origin, origin + L)")
+    points: int = Field(ge=4, description="number of output grid points (even)")
+    origin: float = 0.0
+
+    @field_validator("points")
+    @classmethod
+    def _even(cls, v):
+        if v % 2:
+            raise ValueError(f"must be even (got {v})")
+        return v
+
+
+class Time(_Strict):
+    end: float = Field(gt=0, description="final time; frames at linspace(0, end, frames)")
+    frames: int = Field(ge=2, description="number of saved frames, t = 0 included")
+
+
+class Solver(_Strict):
+    method: str = "etdrk4"
+    points: int | None = Field(None, description="initial internal grid (a multiple of domain.points)")
+    steps_per_frame: int | None = Field(None, ge=1, description="initial steps per output interval")
+    max_points: int = Field(16384, ge=4)
+    max_steps_per_frame: int = Field(1 << 20, ge=1)
+    max_total_steps: int = Field(4_000_000, ge=1)
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v):
+        if v not in STEPPERS:
+            raise ValueError(f"unknown method {v!r}; allowed: {', '.join(STEPPERS)}")
+        return v
+
+
+class Recipe(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    equation: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    domain: Domain
+    time: Time
+    initial_condition: dict[str, Any]
+    samples: int = Field(1, ge=1)
+    seed: int = Field(0, ge=0)
+    tolerance: float = Field(gt=0, le=0.1)
+    dtype: Literal["float64", "float32"] = "float64"
+    partition_size: int = Field(16, ge=1)
+    solver: Solver = Solver()
+
+    @field_validator("equation")
+    @classmethod
+    def _equation(cls, v):
+        if v not in EQUATIONS:
+            raise ValueError(f"unknown equation {v!r}; allowed: {', '.join(sorted(EQUATIONS))}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        spec = EQUATIONS[self.equation]
+        known = {p.name: p for p in spec.parameters}
+        for name, value in self.parameters.items():
+            if name not in known:
+                raise ValueError(
+                    f"parameters.{name}: unknown parameter of {self.equation}; allowed: {', '.join(known) or 'none'}"
+                )
+            sampler = parse_sampler(value, f"parameters.{name}")
+            for v in set(sampler.values):
+                problem = known[name].problem(v)
+                if problem:
+                    raise ValueError(f"parameters.{name}: {problem} (got {v:g}); allowed: {known[name].allowed}")
+        for name, p in known.items():
+            if name not in self.parameters and p.default is None:
+                raise ValueError(f"parameters.{name}: required ({p.description})")
+        if self.solver.points is not None and self.solver.points % self.domain.points:
+            raise ValueError(
+                f"solver.points: must be a multiple of domain.points={self.domain.points} (got {self.solver.points})"
+            )
+        _check_initial_condition(self.initial_condition)
+        return self
+
+
+def _check_initial_condition(ic: dict) -> None:
+    keys = set(ic)
+    if "file" in keys:
+        if keys - {"file"}:
+            raise ValueError(f"initial_condition: with 'file' no other key is allowed (got {sorted(keys - {'file'})})")
+        return
+    if "family" not in keys:
+        raise ValueError(
+            f"initial_condition: needs 'file: PATH.npy' or 'family: NAME'; families: {', '.join(sorted(FAMILIES))}"
+        )
+    family = ic["family"]
+    if family not in FAMILIES:
+        raise ValueError(f"initial_condition.family: unknown family {family!r}; allowed: {', '.join(sorted(FAMILIES))}")
+    _family_instance(ic)
+
+
+def _family_instance(ic: dict):
+    cls = FAMILIES[ic["family"]]
+    fields = {k: v for k, v in ic.items() if k != "family"}
+    try:
+        return pydantic.TypeAdapter(cls).validate_python(fields)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        allowed = ", ".join(f.name for f in cls.__dataclass_fields__.values())
+        msg = first["msg"].removeprefix("Value error, ")
+        where = f"initial_condition.{loc}" if loc else "initial_condition"
+        raise ValueError(f"{where}: {msg} (family {cls.name} takes: {allowed})") from None
+
+
+def format_error(err: pydantic.ValidationError) -> str:
+    """One line: the field path, what is wrong, and what is allowed."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        parent = _model_at(first["loc"][:-1])
+        allowed = ", ".join(parent.model_fields) if parent else ""
+        return f"{loc}: unknown key; allowed keys here: {allowed}"
+    if first["type"] == "missing":
+        return f"{loc}: required field missing"
+    if not loc:  # model-level checks name their field themselves
+        return msg
+    got = first.get("input")
+    suffix = f" (got {got!r})" if isinstance(got, (int, float, str)) and repr(got) not in msg else ""
+    return f"{loc}: {msg}{suffix}"
+
+
+def _model_at(loc) -> type[BaseModel] | None:
+    model: Any = Recipe
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return None
+        model = field.annotation
+    return model
+
+
+def load_recipe(source: str | Path) -> tuple[Recipe, Path]:
+    """Parse a YAML recipe file or a built-in recipe name; RecipeError on any problem."""
+    path = Path(source)
+    if not path.exists():
+        if str(source) in RECIPES:
+            path = recipe_path(str(source))
+        else:
+            raise RecipeError(f"recipe: no file {str(source)!r} and no built-in recipe of that name; "
+                              f"built-in: {', '.join(RECIPES)}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise RecipeError(f"recipe {path}: not valid YAML ({err})") from None
+    if not isinstance(data, dict):
+        raise RecipeError(f"recipe {path}: expected a mapping of keys, got {type(data).__name__}")
+    return parse_recipe(data), path.parent
+
+
+def parse_recipe(data: dict) -> Recipe:
+    try:
+        return Recipe.model_validate(data)
+    except pydantic.ValidationError as err:
+        raise RecipeError(format_error(err)) from None
+
+
+def _load_array(recipe: Recipe, base: Path) -> tuple[ArrayFamily, str]:
+    path = Path(recipe.initial_condition["file"])
+    if not path.is_absolute():
+        path = base / path
+    if not path.exists():
+        raise RecipeError(f"initial_condition.file: no such file {str(path)!r}")
+    try:
+        values = np.load(path, allow_pickle=False)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is a recipe error
+        raise RecipeError(f"initial_condition.file: cannot read {str(path)!r} as .npy ({err})") from None
+    n = recipe.domain.points
+    if values.shape not in ((n,), (recipe.samples, n)):
+        raise RecipeError(
+            f"initial_condition.file: array has shape {values.shape}; allowed: ({n},) or "
+            f"({recipe.samples}, {n}) = (samples, domain.points)"
+        )
+    if not np.issubdtype(values.dtype, np.number) or not np.isfinite(values).all():
+        raise RecipeError("initial_condition.file: values must be finite numbers")
+    values = np.ascontiguousarray(values, dtype=float)
+    digest = hashlib.sha256(values.tobytes() + str(values.shape).encode()).hexdigest()
+    return ArrayFamily(values, source=str(path)), digest
+
+
+def canonical_recipe(recipe: Recipe, ic_digest: str | None = None) -> dict:
+    data = recipe.model_dump(mode="json")
+    if ic_digest is not None:
+        data["initial_condition"] = {"file": Path(recipe.initial_condition["file"]).name, "sha256": ic_digest}
+    else:
+        data["initial_condition"] = {"family": recipe.initial_condition["family"],
+                                     **_family_canonical(recipe.initial_condition)}
+    return data
+
+
+def _family_canonical(ic: dict) -> dict:
+    import dataclasses
+
+    inst = _family_instance(ic)
+    return {f.name: getattr(inst, f.name) for f in dataclasses.fields(inst)}
+
+
+def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
+    """Validate what needs files and produce the pipeline's spec, with the version id."""
+    if "file" in recipe.initial_condition:
+        family, digest = _load_array(recipe, base)
+    else:
+        family, digest = _family_instance(recipe.initial_condition), None
+    canonical = canonical_recipe(recipe, digest)
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    recipe_hash = hashlib.sha256(text.encode()).hexdigest()
+    version_id = hashlib.sha256(f"{recipe_hash}|{__version__}|{FORMAT_VERSION}".encode()).hexdigest()[:12]
+    s = recipe.solver
+    return BuildSpec(
+        name=recipe.name,
+        equation=recipe.equation,
+        parameters={n: parse_sampler(v, n) for n, v in recipe.parameters.items()},
+        length=recipe.domain.length,
+        points=recipe.domain.points,
+        origin=recipe.domain.origin,
+        end_time=recipe.time.end,
+        frames=recipe.time.frames,
+        initial_condition=family,
+        samples=recipe.samples,
+        seed=recipe.seed,
+        tolerance=recipe.tolerance,
+        dtype=recipe.dtype,
+        partition_size=recipe.partition_size,
+        method=s.method,
+        start_points=s.points or recipe.domain.points,
+        start_steps_per_frame=s.steps_per_frame or 1,
+        budget=Budget(s.max_points, s.max_steps_per_frame, s.max_total_steps),
+        canonical=canonical,
+        recipe_hash=recipe_hash,
+        version_id=version_id,
+        format_version=FORMAT_VERSION,
+    )
+
+
+def json_schema() -> dict:
+    return Recipe.model_json_schema()

@@ -7,15 +7,16 @@ into :class:`~refsim.solvers.semilinear.SemilinearTerms` on any grid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from ..solvers.grid import FourierGrid
 from ..solvers.semilinear import SemilinearTerms
 
-EQUATIONS: dict[str, type["Equation"]] = {}
+EQUATIONS: dict[str, type[Equation]] = {}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 from ..solvers.grid import FourierGrid
 from .samplers import parse_sampler
 
-FAMILIES: dict[str, type["Family"]] = {}
+FAMILIES: dict[str, type[Family]] = {}
 
 
 class InitialCondition:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -246,7 +246,7 @@ def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec) -> dict:
     group.attrs["certificate"] = json.dumps(summary, sort_keys=True)
     group.attrs["rejections"] = json.dumps(sorted(rejections, key=lambda r: r["sample"]), sort_keys=True)
     group.attrs["manifest"] = json.dumps(chunk_checksums(group), sort_keys=True)
-    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    when = datetime.now(UTC).isoformat(timespec="seconds")
     snapshot = session.commit(f"finished {spec.name} version {spec.version_id}",
                               metadata={"kind": "version", "version": spec.version_id, "finished": when,
                                         "recipe_hash": spec.recipe_hash})

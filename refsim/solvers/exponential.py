@@ -21,7 +21,7 @@ import numpy as np
 from . import kernels
 from .phi import phi
 
-STEPPERS: dict[str, type["ExponentialStepper"]] = {}
+STEPPERS: dict[str, type[ExponentialStepper]] = {}
 
 
 @dataclass(frozen=True)

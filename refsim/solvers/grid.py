@@ -78,7 +78,7 @@ class FourierGrid:
             return (j < self.num_points // 2).astype(float)
         return ((degree + 1) * j < self.num_points).astype(float)
 
-    def refined(self, factor: int) -> "FourierGrid":
+    def refined(self, factor: int) -> FourierGrid:
         return FourierGrid(self.num_points * factor, self.domain_length, self.origin)
 
     def derivative(self, u: np.ndarray, order: int = 1) -> np.ndarray:

@@ -67,4 +67,6 @@ def solve_frames(
     symbol, multiplier, poly = stack_terms(terms)
     step = frame_interval / steps_per_frame
     v0 = np.fft.rfft(initial, axis=-1)
-    return stepper.run(v0, grid.num_points, symbol, step, multiplier, poly, steps_per_frame, num_frames)
+    frames = stepper.run(v0, grid.num_points, symbol, step, multiplier, poly, steps_per_frame, num_frames)
+    frames[:, 0, :] = initial  # the exact samples, not their FFT round trip
+    return frames

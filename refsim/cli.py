@@ -24,6 +24,9 @@ def format_certificate(summary: dict) -> str:
     if "error_estimate_max" in summary:
         lines.append(f"relative error estimate: max {summary['error_estimate_max']:.2e}, "
                      f"median {summary['error_estimate_median']:.2e}")
+        if summary.get("full_horizon", summary["certified"]) < summary["certified"]:
+            lines.append(f"trust horizon: {summary['certified'] - summary['full_horizon']} trajectories flagged "
+                         f"after t = {summary['trust_horizon_min']:g} (earliest)")
         p, s = summary["internal_points"], summary["steps_per_frame"]
         lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame")
         drifts = ", ".join(f"{k} {v:.1e}" for k, v in summary["invariant_drift_max"].items())
@@ -49,6 +52,7 @@ def main():
 def generate(recipe, out, workers, scheduler, quiet):
     """Build the dataset of RECIPE (a YAML file or a built-in recipe name)."""
     from .pipeline.build import build
+    from .pipeline.storage import RejectionLimitError
     from .schemas.recipe import build_spec, load_recipe
 
     try:
@@ -60,6 +64,8 @@ def generate(recipe, out, workers, scheduler, quiet):
         report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet)
     except OSError as err:
         _fail(f"cannot write the store under {out!r}: {err}", 1)
+    except RejectionLimitError as err:
+        _fail(str(err), 1)
     state = "already built; nothing to do" if report.reused else f"built ({report.partitions_run} partitions run)"
     click.echo(f"store: {report.path.resolve()}")
     click.echo(f"version: {report.version_id} ({state})")

@@ -43,6 +43,10 @@ class AllenCahn(Equation):
 
         return (Invariant("free_energy", "int (eps/2) u_x^2 + (r/4)(u^2-1)^2 dx", "nonincreasing", 4, free_energy),)
 
+    def admissible_range(self, initial):
+        # maximum principle: [-1, 1] is invariant and states outside it are attracted to it
+        return min(float(initial.min()), -1.0), max(float(initial.max()), 1.0)
+
     def exact_solution(self, ic, x, t):
         if not isinstance(ic, Constant):
             return None

@@ -145,6 +145,10 @@ class Equation:
         mask = grid.dealias_mask(terms.degree)
         return SemilinearTerms(terms.symbol, np.asarray(multiplier, dtype=complex) * mask, poly)
 
+    def admissible_range(self, initial: np.ndarray) -> tuple[float, float] | None:
+        """Bounds the solution keeps for all time given its initial values, or None."""
+        return None
+
     def exact_solution(self, initial_condition, x: np.ndarray, t: np.ndarray) -> np.ndarray | None:
         """Exact solution for this initial condition at times t (shape (T, len(x))), or None."""
         return None

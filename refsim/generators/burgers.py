@@ -41,6 +41,9 @@ class Burgers(Equation):
             Invariant("l2_squared", "int u^2 dx", "nonincreasing", 2, l2_squared),
         )
 
+    def admissible_range(self, initial):
+        return float(initial.min()), float(initial.max())  # maximum principle
+
     def exact_solution(self, ic, x, t):
         if isinstance(ic, ColeHopfWave) and ic.nu == self.nu:
             return ic.at(x, t)

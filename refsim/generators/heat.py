@@ -32,6 +32,9 @@ class Heat(Equation):
             Invariant("l2_squared", "int u^2 dx", "nonincreasing", 2, l2_squared),
         )
 
+    def admissible_range(self, initial):
+        return float(initial.min()), float(initial.max())  # maximum principle
+
     def exact_solution(self, ic, x, t):
         if isinstance(ic, FourierSeries):
             return ic.evolved(lambda k: -self.nu * k**2, x, t)

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..generators import ArrayFamily, trajectory_rng
+from ..solvers import gates
 from ..solvers.grid import FourierGrid
-from ..solvers.verification import ACCEPTED, STATUS_MEANINGS, Resolution, TrajectoryProblem, Verifier
+from ..solvers.verification import (
+    ACCEPTED, GATE_FAILED, INVARIANT_VIOLATED, STATUS_MEANINGS, Resolution, TrajectoryProblem, Verifier,
+)
 from .spec import BuildSpec
 
 
@@ -29,6 +32,11 @@ def draw(spec: BuildSpec, index: int):
     return equation, ic
 
 
+def verifier_for(spec: BuildSpec) -> Verifier:
+    return Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method, spec.dtype,
+                    spec.budget, horizon=spec.horizon)
+
+
 @dataclass
 class PartitionResult:
     partition: int
@@ -44,42 +52,79 @@ def invariant_drift(values: np.ndarray, scale: float) -> np.ndarray:
     return (values - values[0]) / max(abs(values[0]), scale, np.finfo(float).tiny)
 
 
+def _check(spec: BuildSpec, equation, result, drifts: dict[str, np.ndarray]) -> tuple[int, str]:
+    """Sanity gates and invariant expectations of one certified trajectory."""
+    frames = result.frames
+    problems = []
+    if spec.gates.get("duplicate_frames", True):
+        problems.append(gates.duplicate_frames(frames))
+    if spec.gates.get("constant_frames", True):
+        problems.append(gates.constant_frames(frames))
+    if spec.gates.get("admissible_range", True):
+        problems.append(gates.admissible_range(result.internal, equation.admissible_range(result.internal[0])))
+    problems = [p for p in problems if p]
+    if problems:
+        return GATE_FAILED, "; ".join(problems)
+    steps = result.resolution.steps_per_frame * (spec.frames - 1)
+    horizon = result.trust_horizon_index + 1
+    for inv in equation.invariants():
+        problem = gates.invariant_expectation(inv.name, inv.kind, inv.degree, drifts[inv.name][:horizon],
+                                              result.error_estimate[:horizon], steps)
+        if problem:
+            return INVARIANT_VIOLATED, problem
+    return ACCEPTED, result.reason
+
+
 def solve_partition(spec: BuildSpec, partition: int) -> PartitionResult:
     start, stop = spec.partition_bounds(partition)
     draws = [draw(spec, i) for i in range(start, stop)]
-    verifier = Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method,
-                        spec.dtype, spec.budget)
+    verifier = verifier_for(spec)
     problems = [TrajectoryProblem(eq.terms, ic) for eq, ic in draws]
     results = verifier.certify(problems, Resolution(spec.start_points, spec.start_steps_per_frame))
 
     count, frames = stop - start, spec.frames
     invariants = draws[0][0].invariants()
+    values = {inv.name: np.full((count, frames), np.nan) for inv in invariants}
+    drift = {inv.name: np.full((count, frames), np.nan) for inv in invariants}
+    for row, (r, (eq, _)) in enumerate(zip(results, draws)):
+        if r.status != ACCEPTED:
+            continue
+        grid = FourierGrid(r.resolution.num_points, spec.length, spec.origin)
+        for inv in eq.invariants():
+            values[inv.name][row] = inv.evaluate(r.internal, grid)
+            scale = spec.length * np.abs(r.internal[0]).max() ** inv.degree
+            drift[inv.name][row] = invariant_drift(values[inv.name][row], scale)
+        status, reason = _check(spec, eq, r, {k: v[row] for k, v in drift.items()})
+        if status != ACCEPTED:
+            r.status, r.reason, r.trust_horizon_index = status, reason, -1
+            r.frames = np.full_like(r.frames, np.nan)
+            for name in values:
+                values[name][row] = drift[name][row] = np.nan
+
+    times = np.linspace(0.0, spec.end_time, frames)
+    horizon = np.array([r.trust_horizon_index for r in results])
     arrays: dict[str, np.ndarray] = {
         "u": np.stack([r.frames for r in results]).astype(spec.dtype),
         "error_estimate": np.stack([r.error_estimate for r in results]),
         "error_time": np.stack([r.error_time for r in results]),
         "error_space": np.stack([r.error_space for r in results]),
+        "spectral_tail": np.stack([r.spectral_tail for r in results]),
+        "observed_order": np.array([r.observed_order for r in results]),
         "status": np.array([r.status for r in results], dtype=np.int8),
         "internal_points": np.array([r.resolution.num_points for r in results], dtype=np.int32),
         "steps_per_frame": np.array([r.resolution.steps_per_frame for r in results], dtype=np.int32),
         "seed": np.full(count, spec.seed, dtype=np.int64),
+        "trust_horizon": np.where(horizon >= 0, times[np.maximum(horizon, 0)], np.nan),
+        "trusted": np.arange(frames)[None, :] <= horizon[:, None],
     }
+    arrays["error_bound"] = np.array([r.error_estimate[: h + 1].max() if h >= 0 else np.nan
+                                      for r, h in zip(results, horizon)])
     arrays["time_step"] = spec.frame_interval / arrays["steps_per_frame"]
     for name in draws[0][0].params:
         arrays[name] = np.array([eq.params[name] for eq, _ in draws])
     for inv in invariants:
-        values = np.full((count, frames), np.nan)
-        drift = np.full((count, frames), np.nan)
-        for row, (r, (eq, _)) in enumerate(zip(results, draws)):
-            if r.status != ACCEPTED:
-                continue
-            grid = FourierGrid(r.resolution.num_points, spec.length, spec.origin)
-            inv_eq = {i.name: i for i in eq.invariants()}[inv.name]
-            values[row] = inv_eq.evaluate(r.internal, grid)
-            scale = spec.length * np.abs(r.internal[0]).max() ** inv.degree
-            drift[row] = invariant_drift(values[row], scale)
-        arrays[inv.name] = values
-        arrays[f"drift_{inv.name}"] = drift
+        arrays[inv.name] = values[inv.name]
+        arrays[f"drift_{inv.name}"] = drift[inv.name]
     rejections = [
         {"sample": start + row, "seed": spec.seed, "status": STATUS_MEANINGS[r.status], "reason": r.reason,
          "parameters": dict(eq.params)}

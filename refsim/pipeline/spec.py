@@ -39,6 +39,9 @@ class BuildSpec:
     version_id: str = ""
     format_version: int = 1
     truth: str = "pde-converged"
+    horizon: str = "refuse"
+    gates: dict[str, bool] = field(default_factory=dict)
+    max_rejected: int | None = None
 
     @property
     def grid(self) -> FourierGrid:

@@ -77,6 +77,15 @@ def layout(spec: BuildSpec) -> dict[str, tuple[tuple[str, ...], str, object, dic
                        {"description": "temporal error by step halving with Richardson's factor"}),
         "error_space": (per_frame, "float64", np.nan,
                         {"description": "spatial error against a grid refined twice"}),
+        "spectral_tail": (per_frame, "float64", np.nan,
+                          {"description": "energy fraction in the top third of the resolved modes (internal grid)"}),
+        "observed_order": (("sample",), "float64", np.nan,
+                           {"description": "temporal order observed from three step sizes (NaN at round-off)"}),
+        "error_bound": (("sample",), "float64", np.nan,
+                        {"description": "max of error_estimate over the trusted frames"}),
+        "trust_horizon": (("sample",), "float64", np.nan,
+                          {"description": "last time up to which every frame meets the tolerance"}),
+        "trusted": (per_frame, "bool", None, {"description": "frame lies within the trust horizon"}),
         "status": (("sample",), "int8", None,
                    {"flag_values": list(STATUS_MEANINGS), "flag_meanings": " ".join(STATUS_MEANINGS.values())}),
         "internal_points": (("sample",), "int32", 0, {"description": "internal grid used for the stored run"}),
@@ -206,6 +215,15 @@ def partition_rejections(repo: icechunk.Repository, branch: str) -> list[dict]:
     return out
 
 
+def partition_work(repo: icechunk.Repository, branch: str) -> int:
+    return sum(int(s.metadata.get("work", 0)) for s in repo.ancestry(branch=branch)
+               if s.metadata.get("kind") == "partition")
+
+
+class RejectionLimitError(RuntimeError):
+    """More trajectories were rejected than the recipe allows."""
+
+
 def summarize(group: zarr.Group, spec: BuildSpec, invariants: list[str]) -> dict:
     """The certificate summary of a complete build, computed from the stored data."""
     status = group["status"][:]
@@ -218,7 +236,8 @@ def summarize(group: zarr.Group, spec: BuildSpec, invariants: list[str]) -> dict
         "truth": spec.truth,
     }
     if good.any():
-        est = group["error_estimate"][:][good].max(axis=1)
+        est = group["error_bound"][:][good]
+        horizon = group["trust_horizon"][:][good]
         points = group["internal_points"][:][good]
         steps = group["steps_per_frame"][:][good]
         summary.update({
@@ -226,6 +245,10 @@ def summarize(group: zarr.Group, spec: BuildSpec, invariants: list[str]) -> dict
             "error_estimate_median": float(np.median(est)),
             "internal_points": [int(points.min()), int(points.max())],
             "steps_per_frame": [int(steps.min()), int(steps.max())],
+            "trust_horizon_min": float(horizon.min()),
+            "full_horizon": int((horizon >= spec.end_time).sum()),
+            "observed_order_median": float(np.nanmedian(group["observed_order"][:][good]))
+            if np.isfinite(group["observed_order"][:][good]).any() else None,
             "invariant_drift_max": {
                 name: float(np.abs(group[f"drift_{name}"][:][good]).max()) for name in invariants
             },
@@ -243,6 +266,12 @@ def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec) -> dict:
     invariants = [inv.name for inv in draw(spec, 0)[0].invariants()]
     summary = summarize(group, spec, invariants)
     rejections = partition_rejections(repo, branch)
+    summary["work_point_steps"] = partition_work(repo, branch)
+    rejected = summary["samples"] - summary["certified"]
+    if spec.max_rejected is not None and rejected > spec.max_rejected:
+        raise RejectionLimitError(
+            f"{rejected} trajectories rejected, the recipe allows max_rejected={spec.max_rejected}; "
+            f"the version is not finished. First: {rejections[0]['reason'] if rejections else ''}")
     group.attrs["certificate"] = json.dumps(summary, sort_keys=True)
     group.attrs["rejections"] = json.dumps(sorted(rejections, key=lambda r: r["sample"]), sort_keys=True)
     group.attrs["manifest"] = json.dumps(chunk_checksums(group), sort_keys=True)

@@ -62,6 +62,12 @@ class Solver(_Strict):
         return v
 
 
+class Gates(_Strict):
+    duplicate_frames: bool = Field(True, description="reject two bitwise-equal consecutive frames")
+    constant_frames: bool = Field(True, description="reject spatially constant frames")
+    admissible_range: bool = Field(True, description="reject values outside the equation's admissible range")
+
+
 class Recipe(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
@@ -76,6 +82,11 @@ class Recipe(_Strict):
     dtype: Literal["float64", "float32"] = "float64"
     partition_size: int = Field(16, ge=1)
     solver: Solver = Solver()
+    horizon: Literal["refuse", "flag"] = Field(
+        "refuse", description="when the tolerance cannot be met to the end: refuse (reject the trajectory) or "
+                              "flag (keep it with a trust horizon; later frames marked untrusted)")
+    gates: Gates = Gates()
+    max_rejected: int | None = Field(None, ge=0, description="fail the build if more trajectories are rejected")
 
     @field_validator("equation")
     @classmethod
@@ -266,6 +277,9 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         recipe_hash=recipe_hash,
         version_id=version_id,
         format_version=FORMAT_VERSION,
+        horizon=recipe.horizon,
+        gates=recipe.gates.model_dump(),
+        max_rejected=recipe.max_rejected,
     )
 
 

@@ -1,32 +1,41 @@
 """Precision verification by refinement, and automatic choice of resolution.
 
-Every trajectory is solved three times at a resolution (N points, s steps per
+Every trajectory is solved four times at a resolution (N points, s steps per
 output interval):
 
 * production ``(N, s)``: the solution that is stored;
 * time twin ``(N, 2s)``: Richardson's estimate of the temporal error of the
-  production run, ``|u_s - u_2s| * 2^p / (2^p - 1)`` for a method of order p;
+  production run, ``|u_s - u_2s| * 2^q / (2^q - 1)``;
+* order run ``(N, s/2)`` (or ``(N, 4s)`` when s is odd): with the other two it
+  gives the observed order ``p_obs = log2(|u_{s/2} - u_s| / |u_s - u_{2s}|)``;
+  ``q = clamp(p_obs, 1, p)`` for a method of order p, so an order below theory
+  (not yet asymptotic) makes the estimate more conservative, never less;
 * space twin ``(2N, s)``: the spatial error of the production run,
   ``|u_N - u_2N|`` on the N production points (spectral convergence makes the
   2N run far more accurate, so the difference is the N run's error).
 
-Errors are relative per frame, ``max_x |difference| / max_x |u|``, and the
-estimate is their sum plus the rounding of the stored dtype. Starting from a
-guess, a trajectory whose estimate exceeds ``safety * tolerance`` moves to a
-finer resolution: the grid doubles when the spatial part is too large, and the
-number of steps grows by the factor that Richardson's estimate predicts. Each
-trajectory's path depends only on its own errors, so the result of a trajectory
-does not depend on which others share its batch. A trajectory that cannot meet
-the tolerance within the budget, or that is not finite, is rejected with a
-reason.
+Errors are relative per frame, ``max_x |difference| / max_x |u|``; the estimate
+is ``error_time + error_space + rounding`` (half an ulp of the stored dtype).
+The fraction of spectral energy in the top third of the resolved (dealiased)
+modes is recorded per frame as a further, independent indicator of spatial
+resolution.
+
+Starting from a guess, a trajectory whose estimate exceeds ``safety *
+tolerance`` moves to a finer resolution: the grid doubles when the spatial part
+is too large, and the number of steps grows by the power of two that
+Richardson's estimate predicts. Each trajectory's path depends only on its own
+errors, so its result does not depend on which others share its batch. When the
+budget is spent, a trajectory is rejected, or, with the ``flag`` horizon policy
+(chaotic systems), kept with a trust horizon: the last frame time up to which
+every estimate is within the tolerance; later frames are flagged untrusted.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -34,10 +43,18 @@ from .exponential import STEPPERS
 from .grid import FourierGrid
 from .semilinear import SemilinearTerms, solve_frames
 
-ACCEPTED, NONFINITE, OVER_BUDGET = 0, 1, 2
-STATUS_MEANINGS = {ACCEPTED: "certified", NONFINITE: "non_finite", OVER_BUDGET: "tolerance_not_reached"}
+ACCEPTED, NONFINITE, OVER_BUDGET, GATE_FAILED, INVARIANT_VIOLATED = 0, 1, 2, 3, 4
+STATUS_MEANINGS = {
+    ACCEPTED: "certified",
+    NONFINITE: "non_finite",
+    OVER_BUDGET: "tolerance_not_reached",
+    GATE_FAILED: "sanity_gate_failed",
+    INVARIANT_VIOLATED: "invariant_violated",
+}
 
 ROUNDING = {"float64": 2.0**-53, "float32": 2.0**-24}
+HORIZON_POLICIES = ("refuse", "flag")
+_ORDER_FLOOR = 1e-13  # differences below this are round-off: no order can be observed
 
 
 @dataclass(frozen=True)
@@ -73,14 +90,27 @@ class Certified:
     error_time: np.ndarray  # (F,)
     error_space: np.ndarray  # (F,)
     error_estimate: np.ndarray  # (F,)
+    spectral_tail: np.ndarray  # (F,)
+    observed_order: float = float("nan")
+    trust_horizon_index: int = -1  # last trusted frame; -1 when rejected
     internal: np.ndarray | None = field(default=None, repr=False)  # (F, N) production frames
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``max_x |a - b| / max_x |b|`` per frame (rows of the last axis)."""
     scale = np.abs(b).max(axis=-1)
-    floor = scale.max() * 1e-300 if scale.max() > 0 else 1.0
+    overall = scale.max(axis=-1, keepdims=True) if scale.ndim > 1 else scale.max()
+    floor = np.where(overall > 0, overall * 1e-300, 1.0)
     return np.abs(a - b).max(axis=-1) / np.maximum(scale, floor)
+
+
+def spectral_tail(frames: np.ndarray, grid: FourierGrid, degree: int) -> np.ndarray:
+    """Energy fraction in the top third of the modes the dealiasing keeps, per frame."""
+    kept = int(grid.dealias_mask(max(degree, 2)).sum())
+    energy = np.abs(np.fft.rfft(frames, axis=-1)[..., 1:kept]) ** 2
+    total = energy.sum(axis=-1)
+    top = energy[..., (2 * energy.shape[-1]) // 3 :].sum(axis=-1)
+    return np.where(total > 0, top / np.where(total > 0, total, 1.0), 0.0)
 
 
 class Verifier:
@@ -96,7 +126,10 @@ class Verifier:
         storage_dtype: str = "float64",
         budget: Budget = Budget(),
         safety: float = 0.5,
+        horizon: str = "refuse",
     ):
+        if horizon not in HORIZON_POLICIES:
+            raise ValueError(f"horizon must be one of {HORIZON_POLICIES}, got {horizon!r}")
         self.output_grid = output_grid
         self.frame_interval = frame_interval
         self.num_frames = num_frames
@@ -106,6 +139,7 @@ class Verifier:
         self.rounding = ROUNDING[storage_dtype]
         self.budget = budget
         self.safety = safety
+        self.horizon = horizon
         self.work = 0  # point-steps computed, all runs included
 
     def _grid(self, num_points: int) -> FourierGrid:
@@ -121,47 +155,61 @@ class Verifier:
             return solve_frames(grid, terms, u0, self.frame_interval, self.num_frames, steps, self.method)
 
     def evaluate(self, problems: list[TrajectoryProblem], res: Resolution):
-        """Production frames and the error parts of a batch at one resolution."""
+        """Production frames, error parts and observed order of a batch at one resolution."""
         n, s = res.num_points, res.steps_per_frame
         production = self._run(problems, n, s)
         time_twin = self._run(problems, n, 2 * s)
         space_twin = self._run(problems, 2 * n, s)[:, :, ::2]
-        richardson = 2.0**self.order / (2.0**self.order - 1.0)
         with np.errstate(all="ignore"):
-            e_time = relative_difference(production, time_twin) * richardson
+            d_fine = relative_difference(production, time_twin)
+            if s % 2 == 0:
+                d_coarse = relative_difference(self._run(problems, n, s // 2), production)
+                ratio = d_coarse.max(axis=1) / d_fine.max(axis=1)
+            else:
+                d_finer = relative_difference(time_twin, self._run(problems, n, 4 * s))
+                ratio = d_fine.max(axis=1) / d_finer.max(axis=1)
+            observed = np.where(d_fine.max(axis=1) > _ORDER_FLOOR, np.log2(ratio), np.nan)
+            q = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
+            e_time = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
             e_space = relative_difference(production, space_twin)
-        return production, e_time, e_space
+            degree = problems[0].terms(self._grid(n)).degree if problems else 2
+            tail = spectral_tail(production, self._grid(n), degree)
+        return production, e_time, e_space, tail, observed
 
     def certify(self, problems: list[TrajectoryProblem], start: Resolution) -> list[Certified]:
         results: list[Certified | None] = [None] * len(problems)
         pending = {i: start for i in range(len(problems))}
         attempts = dict.fromkeys(pending, 0)
         target = self.safety * self.tolerance
-        stride_of = lambda n: n // self.output_grid.num_points  # noqa: E731
         while pending:
             groups: dict[Resolution, list[int]] = defaultdict(list)
             for i, res in pending.items():
                 groups[res].append(i)
             pending = {}
             for res, idx in sorted(groups.items(), key=lambda kv: (kv[0].num_points, kv[0].steps_per_frame)):
-                production, e_time, e_space = self.evaluate([problems[i] for i in idx], res)
+                production, e_time, e_space, tail, observed = self.evaluate([problems[i] for i in idx], res)
                 for row, i in enumerate(idx):
-                    prod = production[row]
-                    et, es = e_time[row], e_space[row]
-                    estimate = et + es + self.rounding
-                    finite = bool(np.isfinite(prod).all() and np.isfinite(estimate).all())
+                    parts = (production[row], e_time[row], e_space[row], tail[row], observed[row])
+                    estimate = e_time[row] + e_space[row] + self.rounding
+                    finite = bool(np.isfinite(production[row]).all() and np.isfinite(estimate).all())
                     if finite and estimate.max() <= target:
-                        results[i] = Certified(
-                            ACCEPTED, "", res, prod[:, :: stride_of(res.num_points)].copy(), et, es, estimate, prod
-                        )
+                        results[i] = self._result(ACCEPTED, "", res, parts, estimate, self.num_frames - 1)
                         continue
                     attempts[i] += 1
-                    nxt = self._next(res, et, es, finite)
+                    nxt = self._next(res, e_time[row], e_space[row], finite)
                     if nxt is None or attempts[i] > self.budget.max_refinements:
-                        results[i] = self._reject(res, prod, et, es, estimate, finite)
+                        results[i] = self._final(res, parts, estimate, finite)
                     else:
                         pending[i] = nxt
         return results  # type: ignore[return-value]
+
+    def _result(self, status, reason, res, parts, estimate, horizon) -> Certified:
+        production, et, es, tail, observed = parts
+        stride = res.num_points // self.output_grid.num_points
+        frames = production[:, ::stride].copy() if status == ACCEPTED else np.full(
+            (self.num_frames, self.output_grid.num_points), np.nan)
+        return Certified(status, reason, res, frames, et, es, estimate, tail, float(observed), horizon,
+                         production if status == ACCEPTED else None)
 
     def _next(self, res: Resolution, et, es, finite) -> Resolution | None:
         n, s = res.num_points, res.steps_per_frame
@@ -184,21 +232,26 @@ class Verifier:
         )
         return None if too_big else Resolution(n, s)
 
-    def _reject(self, res, prod, et, es, estimate, finite) -> Certified:
-        frames = np.full((self.num_frames, self.output_grid.num_points), np.nan)
+    def _final(self, res, parts, estimate, finite) -> Certified:
+        production = parts[0]
         if not finite:
-            bad = np.flatnonzero(~np.isfinite(prod).all(axis=-1))
+            bad = np.flatnonzero(~np.isfinite(production).all(axis=-1))
             when = f"frame {bad[0]}" if bad.size else "its error estimate"
             reason = (
                 f"non-finite values at {when} at every resolution up to "
                 f"N={res.num_points}, {res.steps_per_frame} steps per frame (blow-up)"
             )
-            status = NONFINITE
-        else:
-            reason = (
-                f"estimated error {estimate.max():.2e} (time {et.max():.1e}, space {es.max():.1e}) "
-                f"above tolerance {self.tolerance:.1e} within the budget "
-                f"(N={res.num_points}, {res.steps_per_frame} steps per frame)"
-            )
-            status = OVER_BUDGET
-        return Certified(status, reason, res, frames, et, es, estimate, None)
+            return self._result(NONFINITE, reason, res, parts, estimate, -1)
+        within = np.cumprod(estimate <= self.tolerance).astype(bool)
+        horizon = int(within.sum()) - 1
+        if self.horizon == "flag" and horizon >= 1:
+            reason = (f"trust horizon at frame {horizon} of {self.num_frames - 1}: later frames exceed the "
+                      f"tolerance within the budget (N={res.num_points}, {res.steps_per_frame} steps per frame)")
+            return self._result(ACCEPTED, reason, res, parts, estimate, horizon)
+        et, es = parts[1], parts[2]
+        reason = (
+            f"estimated error {estimate.max():.2e} (time {et.max():.1e}, space {es.max():.1e}) "
+            f"above tolerance {self.tolerance:.1e} within the budget "
+            f"(N={res.num_points}, {res.steps_per_frame} steps per frame)"
+        )
+        return self._result(OVER_BUDGET, reason, res, parts, estimate, -1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -31,7 +32,10 @@ def format_certificate(summary: dict) -> str:
         lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame")
         drifts = ", ".join(f"{k} {v:.1e}" for k, v in summary["invariant_drift_max"].items())
         if drifts:
-            lines.append(f"max relative invariant drift: {drifts}")
+            lines.append(f"max relative drift of conserved invariants: {drifts}")
+        rises = ", ".join(f"{k} {v:.1e}" for k, v in summary.get("invariant_max_increase", {}).items())
+        if rises:
+            lines.append(f"largest one-frame relative rise of non-increasing functionals: {rises}")
     return "\n".join(lines)
 
 
@@ -97,6 +101,63 @@ def inspect(store, version):
     for name, var in ds.data_vars.items():
         click.echo(f"  {name:<{width}}  {str(var.dtype):<8} {str(tuple(var.shape)):<18} {var.nbytes / 2**20:9.2f} MiB")
     click.echo(format_certificate(certificate(ds)))
+
+
+@main.command()
+@click.argument("store")
+@click.option("--version", "version", default=None, help="version id (default: newest)")
+@click.option("--resolve", default=2, show_default=True, type=click.IntRange(min=0),
+              help="re-solve this many random trajectories at tighter settings")
+@click.option("--seed", default=0, show_default=True, help="seed of the choice of trajectories to re-solve")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def verify(store, version, resolve, seed, as_json):
+    """Re-check a store: integrity, certificates, provenance, re-solves. Exit 1 on any failure."""
+    from .catalog.store import open_repository, resolve_version, split_version
+    from .pipeline.audit import verify_version
+    from .schemas.recipe import spec_from_stored
+
+    try:
+        path, version = split_version(store, version)
+        repo = open_repository(path)
+        tag = resolve_version(repo, version) if version else None
+        if not repo.list_tags():
+            raise LookupError("the store has no finished version (was its build interrupted? run generate again)")
+    except (FileNotFoundError, LookupError) as err:
+        _fail(str(err), 1)
+    report = verify_version(repo, tag, lambda group: spec_from_stored(dict(group.attrs), group["u"][:, 0, :]),
+                            resolve=resolve, seed=seed)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(f"verify {path} version {report.version}")
+        for check in report.checks:
+            click.echo(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        for r in report.resolved:
+            click.echo(f"      sample {r['sample']}: re-solved error {r['measured_max']:.2e}, "
+                       f"stored estimate {r['estimate_max']:.2e}")
+        click.echo("PASSED" if report.ok else "FAILED")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("store")
+@click.option("--version", "version", default=None, help="version id (default: newest)")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="directory for the card and figures (default: STORE-report)")
+def report(store, version, out):
+    """Write a dataset card (markdown) with figures."""
+    from .catalog.report import write_card
+    from .catalog.store import open_dataset, split_version
+
+    try:
+        path, version = split_version(store, version)
+        ds = open_dataset(path, version=version, include_rejected=True)
+    except (FileNotFoundError, LookupError) as err:
+        _fail(str(err), 1)
+    card = write_card(ds, Path(out) if out else Path(f"{path}-report"))
+    click.echo(f"card: {card.resolve()}")
+    for png in sorted(card.parent.glob("*.png")):
+        click.echo(f"figure: {png.resolve()}")
 
 
 @main.command()

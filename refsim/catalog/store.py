@@ -36,16 +36,26 @@ def list_versions(repo: icechunk.Repository) -> list[dict]:
     return sorted(out, key=lambda v: v["written_at"])
 
 
-def session_for(repo: icechunk.Repository, version: str | None):
-    if version is None:
-        if not repo.list_tags():
-            raise LookupError("the store has no finished version (was its build interrupted? run generate again)")
-        return repo.readonly_session(branch="main")
+def resolve_version(repo: icechunk.Repository, version: str | None) -> str:
+    """The tag of ``version`` (a full id or a unique prefix), or of the newest version."""
     tags = repo.list_tags()
+    if not tags:
+        raise LookupError("the store has no finished version (was its build interrupted? run generate again)")
+    if version is None:
+        head = repo.lookup_branch("main")
+        for tag in tags:
+            if repo.lookup_tag(tag) == head:
+                return tag
+        raise LookupError("branch main holds changes that are not a finished version (edited after the build?); "
+                          f"open a version explicitly: {', '.join(sorted(tags))}")
     matches = [t for t in tags if t == version] or [t for t in tags if t.startswith(version)]
     if len(matches) != 1:
         raise LookupError(f"version {version!r} not found; versions: {', '.join(sorted(tags)) or 'none'}")
-    return repo.readonly_session(tag=matches[0])
+    return matches[0]
+
+
+def session_for(repo: icechunk.Repository, version: str | None):
+    return repo.readonly_session(tag=resolve_version(repo, version))
 
 
 def open_dataset(path: str | Path, version: str | None = None, include_rejected: bool = False,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Equation, Invariant, Parameter, l2_squared, mass
+from .base import Equation, ExactCase, Invariant, Parameter, l2_squared, mass
+from .initial_conditions import GaussianRandomField
 
 
 class Advection(Equation):
@@ -32,6 +33,14 @@ class Advection(Equation):
             Invariant("mass", "int u dx", "conserved", 1, mass),
             Invariant("l2_squared", "int u^2 dx", "conserved", 2, l2_squared),
         )
+
+    @classmethod
+    def exact_cases(cls):
+        def initial(eq, length, origin):
+            grf = GaussianRandomField(length_scale=0.05, smoothness=3.0, max_mode=30)
+            return grf.sample(np.random.default_rng(3), eq, length, origin)
+
+        return (ExactCase("random-field-shift", {"c": 0.7}, 1.0, 128, 3.0, 13, initial, origin=-0.5),)
 
     def exact_solution(self, ic, x, t):
         length, origin = ic.length, ic.origin

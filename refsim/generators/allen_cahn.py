@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Equation, Invariant, Parameter
+from .base import Equation, ExactCase, Invariant, Parameter
 from .initial_conditions import Constant
 
 
@@ -46,6 +46,11 @@ class AllenCahn(Equation):
     def admissible_range(self, initial):
         # maximum principle: [-1, 1] is invariant and states outside it are attracted to it
         return min(float(initial.min()), -1.0), max(float(initial.max()), 1.0)
+
+    @classmethod
+    def exact_cases(cls):
+        return (ExactCase("uniform", {"epsilon": 0.01, "r": 2.0}, 2 * np.pi, 16, 3.0, 7,
+                          lambda eq, length, origin: Constant(0.1)),)
 
     def exact_solution(self, ic, x, t):
         if not isinstance(ic, Constant):

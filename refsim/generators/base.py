@@ -84,6 +84,24 @@ def l2_squared(u: np.ndarray, grid: FourierGrid) -> np.ndarray:
     return grid.integrate(u * u)
 
 
+@dataclass(frozen=True)
+class ExactCase:
+    """A configuration with a known exact solution, for calibration and contract tests.
+
+    ``initial(equation, length, origin)`` returns the initial condition; the
+    equation's :meth:`Equation.exact_solution` must know it.
+    """
+
+    name: str
+    parameters: dict[str, float]
+    length: float
+    points: int
+    end: float
+    frames: int
+    initial: Callable
+    origin: float = 0.0
+
+
 class Equation:
     """Base class of a periodic 1D semilinear PDE ``u_t = L u + N(u)``.
 
@@ -148,6 +166,11 @@ class Equation:
     def admissible_range(self, initial: np.ndarray) -> tuple[float, float] | None:
         """Bounds the solution keeps for all time given its initial values, or None."""
         return None
+
+    @classmethod
+    def exact_cases(cls) -> tuple[ExactCase, ...]:
+        """Configurations whose exact solution this equation knows (none by default)."""
+        return ()
 
     def exact_solution(self, initial_condition, x: np.ndarray, t: np.ndarray) -> np.ndarray | None:
         """Exact solution for this initial condition at times t (shape (T, len(x))), or None."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Equation, Invariant, Parameter, l2_squared, mass
+from .base import Equation, ExactCase, Invariant, Parameter, l2_squared, mass
 from .initial_conditions import Family, InitialCondition
 
 
@@ -43,6 +43,13 @@ class Burgers(Equation):
 
     def admissible_range(self, initial):
         return float(initial.min()), float(initial.max())  # maximum principle
+
+    @classmethod
+    def exact_cases(cls):
+        def initial(eq, length, origin):
+            return ColeHopfWave(eq.nu, 1.2, 1, length, origin)
+
+        return (ExactCase("cole-hopf", {"nu": 0.1}, 2 * np.pi, 64, 2.0, 9, initial),)
 
     def exact_solution(self, ic, x, t):
         if isinstance(ic, ColeHopfWave) and ic.nu == self.nu:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .base import Equation, Invariant, Parameter, l2_squared, mass
-from .initial_conditions import FourierSeries
+import numpy as np
+
+from .base import Equation, ExactCase, Invariant, Parameter, l2_squared, mass
+from .initial_conditions import FourierSeries, RandomFourier
 
 
 class Heat(Equation):
@@ -31,6 +33,13 @@ class Heat(Equation):
             Invariant("mass", "int u dx", "conserved", 1, mass),
             Invariant("l2_squared", "int u^2 dx", "nonincreasing", 2, l2_squared),
         )
+
+    @classmethod
+    def exact_cases(cls):
+        def initial(eq, length, origin):
+            return RandomFourier(modes=10, offset=0.3).sample(np.random.default_rng(7), eq, length, origin)
+
+        return (ExactCase("fourier-decay", {"nu": 0.05}, 2 * np.pi, 64, 3.0, 7, initial),)
 
     def admissible_range(self, initial):
         return float(initial.min()), float(initial.max())  # maximum principle

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Equation, Invariant, Parameter, l2_squared, mass
+from .base import Equation, ExactCase, Invariant, Parameter, l2_squared, mass
 from .initial_conditions import Family, InitialCondition
 from .samplers import parse_sampler
 
@@ -60,6 +60,19 @@ class KdV(Equation):
             Invariant("mass", "int u dx", "conserved", 1, mass),
             Invariant("momentum", "int u^2 dx", "conserved", 2, l2_squared),
             Invariant("energy", "int (beta/2) u_x^2 - (alpha/6) u^3 dx", "conserved", 3, hamiltonian),
+        )
+
+    @classmethod
+    def exact_cases(cls):
+        def soliton(eq, length, origin):
+            return Solitons([0.8], [origin + 0.4 * length], eq.alpha, eq.beta, length, origin, 1, False)
+
+        def collision(eq, length, origin):
+            return Solitons([1.0, 0.6], [35.0, 42.0], eq.alpha, eq.beta, length, origin, 1, True)
+
+        return (
+            ExactCase("soliton", {"alpha": 6.0, "beta": 1.0}, 60.0, 128, 2.0, 9, soliton),
+            ExactCase("two-soliton-dgnet-convention", {"alpha": -6.0, "beta": -1.0}, 80.0, 256, 3.0, 7, collision),
         )
 
     def exact_solution(self, ic, x, t):

@@ -185,17 +185,18 @@ def completed_partitions(repo: icechunk.Repository, branch: str, spec: BuildSpec
     return {int(k) for k in keys}
 
 
+def chunk_checksum(array: zarr.Array, index: tuple[int, ...]) -> str:
+    """sha256 of one chunk's decoded values (independent of compression)."""
+    region = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, array.chunks, array.shape))
+    return hashlib.sha256(np.ascontiguousarray(array[region]).tobytes()).hexdigest()
+
+
 def chunk_checksums(group: zarr.Group) -> dict[str, dict[str, str]]:
-    """sha256 of every chunk's decoded bytes, by variable and chunk index."""
-    out = {}
-    for name, array in sorted(group.arrays()):
-        sums = {}
-        for index in np.ndindex(*array.cdata_shape):
-            region = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, array.chunks, array.shape))
-            block = np.ascontiguousarray(array[region])
-            sums[".".join(map(str, index))] = hashlib.sha256(block.tobytes()).hexdigest()
-        out[name] = sums
-    return out
+    """Checksums of every chunk, by variable and chunk index ``"i.j.k"``."""
+    return {
+        name: {".".join(map(str, index)): chunk_checksum(array, index) for index in np.ndindex(*array.cdata_shape)}
+        for name, array in sorted(group.arrays())
+    }
 
 
 def missing_chunks(group: zarr.Group) -> list[str]:
@@ -224,7 +225,7 @@ class RejectionLimitError(RuntimeError):
     """More trajectories were rejected than the recipe allows."""
 
 
-def summarize(group: zarr.Group, spec: BuildSpec, invariants: list[str]) -> dict:
+def summarize(group: zarr.Group, spec: BuildSpec, invariants: list) -> dict:
     """The certificate summary of a complete build, computed from the stored data."""
     status = group["status"][:]
     good = status == 0
@@ -250,7 +251,12 @@ def summarize(group: zarr.Group, spec: BuildSpec, invariants: list[str]) -> dict
             "observed_order_median": float(np.nanmedian(group["observed_order"][:][good]))
             if np.isfinite(group["observed_order"][:][good]).any() else None,
             "invariant_drift_max": {
-                name: float(np.abs(group[f"drift_{name}"][:][good]).max()) for name in invariants
+                inv.name: float(np.abs(group[f"drift_{inv.name}"][:][good]).max())
+                for inv in invariants if inv.kind == "conserved"
+            },
+            "invariant_max_increase": {
+                inv.name: float(np.diff(group[f"drift_{inv.name}"][:][good], axis=1).max())
+                for inv in invariants if inv.kind == "nonincreasing"
             },
         })
     return summary
@@ -263,7 +269,7 @@ def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec) -> dict:
     missing = missing_chunks(group)
     if missing:
         raise RuntimeError(f"build incomplete, chunks never written: {', '.join(missing)}")
-    invariants = [inv.name for inv in draw(spec, 0)[0].invariants()]
+    invariants = draw(spec, 0)[0].invariants()
     summary = summarize(group, spec, invariants)
     rejections = partition_rejections(repo, branch)
     summary["work_point_steps"] = partition_work(repo, branch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -237,8 +238,6 @@ def canonical_recipe(recipe: Recipe, ic_digest: str | None = None) -> dict:
 
 
 def _family_canonical(ic: dict) -> dict:
-    import dataclasses
-
     inst = _family_instance(ic)
     return {f.name: getattr(inst, f.name) for f in dataclasses.fields(inst)}
 
@@ -285,3 +284,24 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
 
 def json_schema() -> dict:
     return Recipe.model_json_schema()
+
+
+def spec_from_stored(attrs: dict, initial_frames) -> BuildSpec:
+    """Rebuild the spec of a stored version from its canonical recipe.
+
+    A file initial condition is replaced by the stored initial frames, which are its
+    values at the grid points.
+    """
+    canonical = json.loads(attrs["recipe"])
+    data = dict(canonical)
+    from_file = "file" in data["initial_condition"]
+    if from_file:
+        data["initial_condition"] = {"family": "constant"}  # placeholder, replaced below
+    recipe = parse_recipe(data)
+    spec = build_spec(recipe)
+    if from_file:
+        values = np.ascontiguousarray(np.asarray(initial_frames, dtype=float))
+        spec = dataclasses.replace(spec, initial_condition=ArrayFamily(values, source="stored initial frames"),
+                                   canonical=canonical, recipe_hash=attrs["recipe_hash"],
+                                   version_id=attrs["version_id"])
+    return spec

@@ -55,6 +55,7 @@ STATUS_MEANINGS = {
 ROUNDING = {"float64": 2.0**-53, "float32": 2.0**-24}
 HORIZON_POLICIES = ("refuse", "flag")
 _ORDER_FLOOR = 1e-13  # differences below this are round-off: no order can be observed
+_NOISE_CEILING = 1e-3  # a non-converging difference below this is noise, not a step too large
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ class Verifier:
                         results[i] = self._result(ACCEPTED, "", res, parts, estimate, self.num_frames - 1)
                         continue
                     attempts[i] += 1
-                    nxt = self._next(res, e_time[row], e_space[row], finite)
+                    nxt = self._next(res, e_time[row], e_space[row], finite, observed[row])
                     if nxt is None or attempts[i] > self.budget.max_refinements:
                         results[i] = self._final(res, parts, estimate, finite)
                     else:
@@ -211,7 +212,7 @@ class Verifier:
         return Certified(status, reason, res, frames, et, es, estimate, tail, float(observed), horizon,
                          production if status == ACCEPTED else None)
 
-    def _next(self, res: Resolution, et, es, finite) -> Resolution | None:
+    def _next(self, res: Resolution, et, es, finite, observed=np.nan) -> Resolution | None:
         n, s = res.num_points, res.steps_per_frame
         part = self.safety * self.tolerance / 2
         if not finite:
@@ -219,6 +220,10 @@ class Verifier:
         else:
             if es.max() > part:
                 n *= 2
+            if et.max() > part and observed < 1.0 and et.max() < _NOISE_CEILING:
+                # runs that agree closely yet do not converge as the step shrinks: the
+                # difference is amplified round-off (chaos), and smaller steps only add more
+                return None
             if et.max() > part:
                 ratio = (et.max() / part) ** (1.0 / self.order)
                 s *= 2 ** max(1, math.ceil(math.log2(ratio * 1.1)))

@@ -1,0 +1,179 @@
+"""refsim's ETDRK4 against scipy's DOP853 at equal measured accuracy (``make bench``).
+
+What is measured, per problem (see ``cases.py``) and per refsim step count:
+
+1. refsim: ``solve_frames(..., method="etdrk4")`` on the whole batch over [0, T]
+   with a fixed number of steps. Its error is measured at T against the
+   reference (the exact solution for KdV; for KS a refsim run with 8x the steps
+   of the finest benchmarked run). Error = ``max_x |u - ref| / max_x |ref|`` per
+   trajectory, the worst trajectory of the batch (refsim's own metric).
+2. scipy: ``solve_ivp(method="DOP853")`` on the same Fourier semi-discretisation
+   (``peers.py``: same symbol, multiplier, dealiasing, float64), with
+   ``atol = rtol * max_j |v_j(0)|`` (largest rfft coefficient of the initial
+   data). ``rtol`` is searched (decade walk, then 2 log-bisections) for the
+   loosest value whose measured error is no larger than refsim's, so every
+   scipy row is at least as accurate as the refsim row above it; the errors of
+   both are printed next to their times.
+3. Wall time: best of ``--refsim-repeats`` (5) refsim runs and ``--repeats`` (3)
+   scipy runs (the search's own run at the chosen rtol counts as one). refsim
+   gets a warm-up call first, so numba's compile time is not in the timings; it
+   is reported separately (a cold compile in a subprocess with an empty cache,
+   and this process's first call). Every run is single-threaded (numba kernel +
+   rocket-fft; numpy's pocketfft).
+4. Throughput in sample-steps per second = B * (refsim's step count) / wall time,
+   for both solvers (scipy's own step count differs; its number of RHS
+   evaluations is shown, each on the whole stacked batch). The speed ratio is
+   scipy wall time / refsim wall time at equal or better scipy accuracy.
+
+Reading the numbers: both problems are stiff (KS: symbol k^2 - k^4; KdV: i k^3),
+so the explicit DOP853 runs at its stability limit and its number of RHS
+evaluations barely depends on rtol (its error then need not be monotone in
+rtol either, which is why every trial is printed). Its cost is therefore
+nearly flat across accuracies while refsim's grows with its step count: the
+ratio is largest at the looser accuracy.
+
+Options: ``--layout sequential`` runs scipy one trajectory at a time instead of
+one stacked system (slower for scipy), ``--cases ks`` or ``--cases kdv`` runs one
+problem, ``--repeats``/``--refsim-repeats`` set the number of timed runs,
+``--bisections`` the rtol search's precision, ``--no-cold-compile`` skips the
+compile-time subprocess. Takes about 2 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+T_START = time.perf_counter()
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+import scipy  # noqa: E402
+
+from refsim.generators import EQUATIONS  # noqa: E402
+from refsim.solvers.grid import FourierGrid  # noqa: E402
+from refsim.solvers.semilinear import solve_frames  # noqa: E402
+
+from . import cases as cases_module  # noqa: E402
+from .measure import ToleranceSearch, best_of, cold_compile_seconds, numba_cache_state  # noqa: E402
+from .peers import LAYOUTS, dop853  # noqa: E402
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def warm_up() -> float:
+    """First refsim call of this process (JIT compile or cache load), in seconds."""
+    grid = FourierGrid(32, 2 * np.pi)
+    terms = EQUATIONS["kuramoto_sivashinsky"]().terms(grid)
+    u0 = np.cos(grid.x)[None, :]
+    t0 = time.perf_counter()
+    solve_frames(grid, [terms], u0, 0.1, 2, 2)
+    return time.perf_counter() - t0
+
+
+def bench_case(case: cases_module.Case, args) -> list[dict]:
+    say(f"\n[{case.key}] {case.title}")
+    t0 = time.perf_counter()
+    ref, ref_text = cases_module.reference(case)
+    say(f"  reference: {ref_text}  [{time.perf_counter() - t0:.1f} s]")
+    batch = case.batch
+
+    def run_scipy(rtol: float):
+        t = time.perf_counter()
+        result = dop853(case.grid, case.terms, case.initial, case.end_time, rtol, layout=args.layout)
+        seconds = time.perf_counter() - t
+        return cases_module.relative_error(result.final, ref), result.nfev, result.success, seconds
+
+    search = ToleranceSearch(run_scipy, lambda line: say(f"    scipy {line}"), bisections=args.bisections)
+    rows = []
+    for steps in case.steps:
+        seconds, final = best_of(lambda s=steps: cases_module.run_refsim(case, s), args.refsim_repeats)
+        error = cases_module.relative_error(final, ref)
+        rate = batch * steps / seconds
+        say(f"  refsim {case.step_label(steps)}: error {error:.2e}, best {seconds:.3f} s of {args.refsim_repeats}")
+        rows.append(dict(problem=case.label, method="refsim ETDRK4", setting=case.step_label(steps),
+                         error=f"{error:.2e}", wall=seconds, rate=rate, rhs=f"{4 * steps}", ratio=""))
+        say(f"  scipy DOP853 ({args.layout}): loosest rtol with error <= {error:.2e}")
+        match = search.match(error)
+        if match.chosen is None:
+            best = min(match.trials, key=lambda t: t.error)
+            rows.append(dict(problem="", method=f"scipy DOP853 {args.layout}", setting=f"rtol={best.rtol:.2e}",
+                             error=f"{best.error:.2e} (> target!)", wall=best.seconds,
+                             rate=batch * steps / best.seconds, rhs=str(best.nfev), ratio="n/a"))
+            say(f"    {match.note}")
+            continue
+        search.retime(match.chosen, args.repeats)
+        chosen = match.chosen
+        ratio = chosen.seconds / seconds
+        say(f"    -> rtol={chosen.rtol:.2e}: error {chosen.error:.2e}, best {chosen.seconds:.3f} s of "
+            f"{len(chosen.times)}, {chosen.nfev} RHS evals; refsim is {ratio:.1f}x faster"
+            + (f" ({match.note})" if match.note else ""))
+        flag = "" if chosen.success else " (solver failed)"
+        rows.append(dict(problem="", method=f"scipy DOP853 {args.layout}", setting=f"rtol={chosen.rtol:.2e}",
+                         error=f"{chosen.error:.2e}{flag}", wall=chosen.seconds, rate=batch * steps / chosen.seconds,
+                         rhs=str(chosen.nfev), ratio=f"{ratio:.1f}x"))
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    headers = ["problem", "method", "setting", "rel. error", "wall [s]", "sample-steps/s", "RHS evals",
+               "refsim/scipy"]
+    cells = [[r["problem"], r["method"], r["setting"], r["error"], f"{r['wall']:.3f}", f"{r['rate']:.3e}",
+              r["rhs"], r["ratio"]] for r in rows]
+    right = {3, 4, 5, 6, 7}
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
+
+    say(line(headers))
+    say("  ".join("-" * w for w in widths))
+    for i, c in enumerate(cells):
+        if i and c[0]:
+            say("")
+        say(line(c))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default="ks,kdv", help="comma-separated: ks, kdv (default: both)")
+    parser.add_argument("--layout", choices=LAYOUTS, default="stacked", help="scipy batch layout")
+    parser.add_argument("--repeats", type=int, default=3, help="timed scipy runs per measurement (best is kept)")
+    parser.add_argument("--refsim-repeats", type=int, default=5, help="timed refsim runs per measurement")
+    parser.add_argument("--bisections", type=int, default=2, help="log-bisections of the rtol bracket")
+    parser.add_argument("--no-cold-compile", action="store_true", help="skip the numba compile-time subprocess")
+    args = parser.parse_args(argv)
+    keys = [k.strip() for k in args.cases.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in cases_module.CASES]
+    if unknown:
+        parser.error(f"unknown case(s) {unknown}; choose from {sorted(cases_module.CASES)}")
+
+    say("refsim ETDRK4 vs scipy solve_ivp(DOP853) at equal measured accuracy")
+    say(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"numba {numba.__version__}; {os.cpu_count()} CPUs, {platform.machine()}; float64; single-threaded")
+    if not args.no_cold_compile:
+        say(f"numba compile of refsim's ETDRK4 kernel (fresh cache, subprocess): {cold_compile_seconds():.1f} s")
+    first = warm_up()
+    say(f"first refsim call in this process: {first:.2f} s ({numba_cache_state()}); excluded from timings")
+
+    rows = []
+    for key in keys:
+        rows += bench_case(cases_module.CASES[key](), args)
+
+    say("\nResults (wall = best of the timed runs; sample-steps/s = B x refsim steps / wall for both rows;")
+    say(f" scipy: {args.layout} batch, atol = rtol * max|rfft(u0)|, loosest rtol found with error <= refsim's;")
+    say(" RHS evals: refsim 4 per step, scipy nfev, each evaluation on the whole batch"
+        + (")" if args.layout == "stacked" else ", summed over the trajectories)"))
+    say()
+    print_table(rows)
+    say(f"\ntotal bench time: {time.perf_counter() - T_START:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -135,7 +135,8 @@ def write_card(ds: xr.Dataset, out: Path) -> Path:
                   for v in ds.data_vars if v.startswith("drift_")]
     rejections = json.loads(a.get("rejections", "[]"))
     if rejections:
-        lines += ["", "Rejected trajectories:", ""] + [f"- sample {r['sample']}: {r['reason']}" for r in rejections[:20]]
+        lines += ["", "Rejected trajectories:", ""]
+        lines += [f"- sample {r['sample']}: {r['reason']}" for r in rejections[:20]]
     lines += ["", "## Figures", ""] + [f"![{k}]({v})" for k, v in files.items()]
     lines += ["", "## Load", "", "```python", "import refsim",
               f"ds = refsim.open('PATH@{a['version_id']}')", "```", "",

@@ -9,8 +9,8 @@ at tighter settings to confirm the stored error estimates.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import icechunk
 import numpy as np

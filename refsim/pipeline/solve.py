@@ -10,7 +10,13 @@ from ..generators import ArrayFamily, trajectory_rng
 from ..solvers import gates
 from ..solvers.grid import FourierGrid
 from ..solvers.verification import (
-    ACCEPTED, GATE_FAILED, INVARIANT_VIOLATED, STATUS_MEANINGS, Resolution, TrajectoryProblem, Verifier,
+    ACCEPTED,
+    GATE_FAILED,
+    INVARIANT_VIOLATED,
+    STATUS_MEANINGS,
+    Resolution,
+    TrajectoryProblem,
+    Verifier,
 )
 from .spec import BuildSpec
 

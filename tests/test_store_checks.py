@@ -1,0 +1,138 @@
+"""refsim verify and refsim report on real stores; tolerance versus cost; rejection policy."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import icechunk
+import numpy as np
+import pytest
+import zarr
+
+import refsim
+from refsim.pipeline.build import build
+from refsim.pipeline.solve import draw
+from refsim.pipeline.storage import RejectionLimitError
+from refsim.schemas.recipe import build_spec, parse_recipe
+
+CLI = [sys.executable, "-m", "refsim.cli"]
+
+
+def _recipe(**changes):
+    data = {
+        "name": "burgers-check", "equation": "burgers", "parameters": {"nu": {"uniform": [0.05, 0.1]}},
+        "domain": {"length": 2 * np.pi, "points": 32}, "time": {"end": 1.0, "frames": 5},
+        "initial_condition": {"family": "fourier", "modes": 3, "amplitude": 0.5}, "samples": 4, "seed": 11,
+        "tolerance": 1e-8, "partition_size": 2,
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, cluster):
+    out = tmp_path_factory.mktemp("stores")
+    spec = build_spec(parse_recipe(_recipe()))
+    report = build(spec, out, scheduler=cluster.scheduler_address, progress=False)
+    return report.path
+
+
+def _verify(path, *extra):
+    return subprocess.run(CLI + ["verify", str(path), *extra], capture_output=True, text=True, timeout=300)
+
+
+def _copy(store, tmp_path) -> Path:
+    target = tmp_path / store.name
+    shutil.copytree(store, target)
+    return target
+
+
+def _largest_chunk(path: Path) -> Path:
+    return max((path / "chunks").iterdir(), key=lambda p: p.stat().st_size)
+
+
+def test_verify_passes_on_fresh_store(store):
+    out = _verify(store, "--resolve", "2", "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(out.stdout)
+    assert report["ok"] and {c["name"] for c in report["checks"]} >= {"integrity", "certificates", "provenance",
+                                                                       "re-solve"}
+    for r in report["resolved"]:  # the re-solve confirms the stored estimate
+        assert r["measured_max"] <= 2 * r["estimate_max"] + 1e-15
+
+
+def test_verify_fails_on_deleted_chunk(store, tmp_path):
+    copy = _copy(store, tmp_path)
+    _largest_chunk(copy).unlink()
+    out = _verify(copy, "--resolve", "0")
+    assert out.returncode == 1 and "[FAIL] integrity" in out.stdout and "u chunk" in out.stdout
+
+
+def test_verify_fails_on_changed_bytes(store, tmp_path):
+    copy = _copy(store, tmp_path)
+    chunk = _largest_chunk(copy)
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    chunk.write_bytes(bytes(data))
+    out = _verify(copy, "--resolve", "0")
+    assert out.returncode == 1 and "[FAIL] integrity" in out.stdout and "u chunk" in out.stdout
+
+
+def test_verify_fails_on_edited_parameters(store, tmp_path):
+    copy = _copy(store, tmp_path)
+    repo = icechunk.Repository.open(icechunk.local_filesystem_storage(str(copy)))
+    session = repo.writable_session("main")
+    group = zarr.open_group(session.store, mode="r+")
+    group["nu"][1] = 0.5
+    session.commit("an edit after the build")
+    out = _verify(copy, "--resolve", "0")
+    assert out.returncode == 1
+    assert "head of main is not a finished" in out.stdout and "nu chunk 0: content checksum differs" in out.stdout
+    with pytest.raises(LookupError, match="not a finished version"):
+        refsim.open(copy)  # the edited head is never served as certified data
+
+
+def test_report_writes_card_and_figures(store, tmp_path):
+    out = subprocess.run(CLI + ["report", str(store), "--out", str(tmp_path / "card")], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    card = (tmp_path / "card" / "README.md").read_text()
+    assert "u_t + u u_x = nu u_xx" in card and "Certified: 4 of 4" in card
+    for png in ("spacetime.png", "error_estimate.png", "spectrum.png", "invariants.png"):
+        path = tmp_path / "card" / png
+        assert path.exists() and path.stat().st_size > 10_000 and f"]({png})" in card
+
+
+def test_tolerance_sets_cost_and_both_meet_it(tmp_path, cluster):
+    """KdV two-soliton (exact, Hirota) at 1e-10 and 1e-6: both true errors below tolerance, 1e-6 cheaper."""
+    data = {"name": "kdv2", "equation": "kdv", "parameters": {"alpha": 6.0, "beta": 1.0},
+            "domain": {"length": 80.0, "points": 128}, "time": {"end": 3.0, "frames": 7},
+            "initial_condition": {"family": "kdv_solitons", "count": 2, "k": {"uniform": [0.9, 1.0]},
+                                  "position": 0.4375, "gap": {"uniform": [0.08, 0.1]}, "images": 1, "hirota": True},
+            "samples": 2, "seed": 1}
+    work = {}
+    for tol in (1e-10, 1e-6):
+        spec = build_spec(parse_recipe({**data, "name": f"kdv2-{tol:g}", "tolerance": tol}))
+        report = build(spec, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+        ds = refsim.open(report.path)
+        assert ds.sizes["sample"] == 2
+        for i in range(2):
+            eq, ic = draw(spec, i)
+            exact = eq.exact_solution(ic, ds.x.values, ds.time.values)
+            err = np.abs(ds["u"].values[i] - exact).max(axis=1) / np.abs(exact).max(axis=1)
+            assert err.max() <= tol, (tol, err)
+        work[tol] = report.summary["work_point_steps"]
+    assert work[1e-6] < work[1e-10] / 4, work
+
+
+def test_zero_rejects_demanded(tmp_path, cluster):
+    data = _recipe(name="strict", initial_condition={"family": "constant", "value": 0.2}, max_rejected=0)
+    spec = build_spec(parse_recipe(data))
+    with pytest.raises(RejectionLimitError, match="max_rejected=0"):
+        build(spec, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    relaxed = build_spec(parse_recipe({**data, "name": "relaxed", "max_rejected": None,
+                                       "gates": {"constant_frames": False, "duplicate_frames": False}}))
+    report = build(relaxed, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    assert report.summary["certified"] == 4

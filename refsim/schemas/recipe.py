@@ -50,7 +50,7 @@ class Time(_Strict):
 class Solver(_Strict):
     method: str = "etdrk4"
     points: int | None = Field(None, description="initial internal grid (a multiple of domain.points)")
-    steps_per_frame: int | None = Field(None, ge=1, description="initial steps per output interval")
+    steps_per_frame: int | None = Field(None, ge=1, description="initial steps per output interval (default 2)")
     max_points: int = Field(16384, ge=4)
     max_steps_per_frame: int = Field(1 << 20, ge=1)
     max_total_steps: int = Field(4_000_000, ge=1)
@@ -270,7 +270,7 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         partition_size=recipe.partition_size,
         method=s.method,
         start_points=s.points or recipe.domain.points,
-        start_steps_per_frame=s.steps_per_frame or 1,
+        start_steps_per_frame=s.steps_per_frame or 2,  # even: the order check then costs half a run
         budget=Budget(s.max_points, s.max_steps_per_frame, s.max_total_steps),
         canonical=canonical,
         recipe_hash=recipe_hash,

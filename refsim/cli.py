@@ -28,8 +28,13 @@ def format_certificate(summary: dict) -> str:
         if summary.get("full_horizon", summary["certified"]) < summary["certified"]:
             lines.append(f"trust horizon: {summary['certified'] - summary['full_horizon']} trajectories flagged "
                          f"after t = {summary['trust_horizon_min']:g} (earliest)")
-        p, s = summary["internal_points"], summary["steps_per_frame"]
-        lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame")
+        if "internal_points" in summary:
+            p, s = summary["internal_points"], summary["steps_per_frame"]
+            lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame")
+        else:
+            s = summary["solver_setting"]
+            lines.append(f"solver setting (steps per frame, or rtol) {s[0]:g}-{s[1]:g}; "
+                         f"largest Newton residual {summary['newton_residual_max']:.1e}")
         drifts = ", ".join(f"{k} {v:.1e}" for k, v in summary["invariant_drift_max"].items())
         if drifts:
             lines.append(f"max relative drift of conserved invariants: {drifts}")
@@ -95,8 +100,8 @@ def inspect(store, version):
         _fail(str(err), 1)
     click.echo(f"store: {path}  version: {ds.attrs['version_id']}  ({len(versions)} version(s))")
     click.echo(f"equation: {ds.attrs['pde']}  [{ds.attrs['equation']}]")
-    click.echo(f"dims: {dict(ds.sizes)}   x in [{float(ds.x[0]):g}, {float(ds.x[-1]):g}]  "
-               f"t in [{float(ds.time[0]):g}, {float(ds.time[-1]):g}]")
+    space = f"x in [{float(ds.x[0]):g}, {float(ds.x[-1]):g}]  " if "x" in ds.coords else ""
+    click.echo(f"dims: {dict(ds.sizes)}   {space}t in [{float(ds.time[0]):g}, {float(ds.time[-1]):g}]")
     width = max(len(n) for n in ds.data_vars)
     for name, var in ds.data_vars.items():
         click.echo(f"  {name:<{width}}  {str(var.dtype):<8} {str(tuple(var.shape)):<18} {var.nbytes / 2**20:9.2f} MiB")
@@ -124,8 +129,10 @@ def verify(store, version, resolve, seed, as_json):
             raise LookupError("the store has no finished version (was its build interrupted? run generate again)")
     except (FileNotFoundError, LookupError) as err:
         _fail(str(err), 1)
-    report = verify_version(repo, tag, lambda group: spec_from_stored(dict(group.attrs), group["u"][:, 0, :]),
-                            resolve=resolve, seed=seed)
+    def spec_of(group):
+        return spec_from_stored(dict(group.attrs), group["u"][:, 0, :] if "u" in group else None)
+
+    report = verify_version(repo, tag, spec_of, resolve=resolve, seed=seed)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -167,13 +174,13 @@ def equations(name):
     from .generators import EQUATIONS
 
     if name is None:
-        for key, cls in sorted(EQUATIONS.items()):
-            click.echo(f"{key:<22} {cls.pde}")
+        for key, cls in sorted(EQUATIONS.items(), key=lambda kv: (kv[1].kind, kv[0])):
+            click.echo(f"{key:<22} {cls.kind.upper():<4} {cls.pde}")
         return
     if name not in EQUATIONS:
         _fail(f"unknown equation {name!r}; allowed: {', '.join(sorted(EQUATIONS))}")
     d = EQUATIONS[name].describe()
-    click.echo(f"{d['title']}: {d['pde']}  (periodic)")
+    click.echo(f"{d['title']}: {d['pde']}  ({'periodic' if d['kind'] == 'pde' else 'ODE system'})")
     for p, info in d["parameters"].items():
         click.echo(f"  parameter {p} ({info['symbol']}): {info['description']}; default {info['default']}; "
                    f"allowed {info['allowed']}")

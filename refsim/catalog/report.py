@@ -20,6 +20,44 @@ def _figures(ds: xr.Dataset, out: Path, count: int = 4) -> dict[str, str]:
     files = {}
     if n == 0:
         return files
+    t = ds.time.values
+    if "u" not in ds:
+        files["trajectories"] = _ode_figure(good, n, out, plt)
+    else:
+        files.update(_pde_figures(ds, good, n, out, plt))
+    files.update(_certificate_figures(ds, good, t, out, plt))
+    return files
+
+
+def _ode_figure(good, n, out, plt):
+    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.4), squeeze=False, constrained_layout=True)
+    for ax, i in zip(axes[0], range(n)):
+        if "q" in good and good.sizes["component"] == 2:  # planar bodies: orbits
+            q = good["q"].values[i]
+            for b in range(q.shape[1]):
+                ax.plot(q[:, b, 0], q[:, b, 1], lw=1, marker=".", ms=2, label=f"body {b}")
+            ax.set_xlabel("q_x")
+            ax.set_ylabel("q_y")
+            ax.set_aspect("equal", adjustable="datalim")
+        elif "q" in good:  # degrees of freedom: phase portraits
+            q, p = good["q"].values[i, :, :, 0], good["p"].values[i, :, :, 0]
+            for b in range(q.shape[1]):
+                ax.plot(q[:, b], p[:, b], lw=1, marker=".", ms=2, label=f"dof {b}")
+            ax.set_xlabel("q")
+            ax.set_ylabel("p")
+        else:
+            y = good["y"].values[i]
+            names = [str(c) for c in good["component"].values]
+            ax.plot(y[:, 0], y[:, -1], lw=0.8)
+            ax.set_xlabel(names[0])
+            ax.set_ylabel(names[-1])
+        ax.set_title(f"sample {int(good.sample[i])}")
+    fig.suptitle(f"{good.attrs['title']}: {good.attrs['pde']}")
+    return _save(fig, out / "trajectories.png")
+
+
+def _pde_figures(ds, good, n, out, plt):
+    files = {}
     x, t = ds.x.values, ds.time.values
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.4), squeeze=False, constrained_layout=True)
     for ax, i in zip(axes[0], range(n)):
@@ -32,7 +70,21 @@ def _figures(ds: xr.Dataset, out: Path, count: int = 4) -> dict[str, str]:
         fig.colorbar(mesh, ax=ax, shrink=0.8)
     fig.suptitle(f"{ds.attrs['title']}: {ds.attrs['pde']}")
     files["spacetime"] = _save(fig, out / "spacetime.png")
+    fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)
+    k = 2 * np.pi * np.arange(x.size // 2 + 1) / (x.size * (x[1] - x[0]))
+    for i in range(n):
+        power = np.abs(np.fft.rfft(good["u"].values[i, -1])) ** 2 / x.size**2
+        ax.semilogy(k[1:], np.maximum(power[1:], 1e-34), marker=".", lw=0.8, label=f"sample {int(good.sample[i])}")
+    ax.set_xlabel("wavenumber k")
+    ax.set_ylabel("|u_hat(k)|^2 at the final frame")
+    ax.set_title("spectrum of the stored final frame (output grid)")
+    ax.legend()
+    files["spectrum"] = _save(fig, out / "spectrum.png")
+    return files
 
+
+def _certificate_figures(ds, good, t, out, plt):
+    files = {}
     fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)
     est = good["error_estimate"].values
     for row in est:
@@ -45,17 +97,6 @@ def _figures(ds: xr.Dataset, out: Path, count: int = 4) -> dict[str, str]:
     ax.set_title("error estimate of every certified trajectory")
     ax.legend()
     files["error"] = _save(fig, out / "error_estimate.png")
-
-    fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)
-    k = 2 * np.pi * np.arange(x.size // 2 + 1) / (x.size * (x[1] - x[0]))
-    for i in range(n):
-        power = np.abs(np.fft.rfft(good["u"].values[i, -1])) ** 2 / x.size**2
-        ax.semilogy(k[1:], np.maximum(power[1:], 1e-34), marker=".", lw=0.8, label=f"sample {int(good.sample[i])}")
-    ax.set_xlabel("wavenumber k")
-    ax.set_ylabel("|u_hat(k)|^2 at the final frame")
-    ax.set_title("spectrum of the stored final frame (output grid)")
-    ax.legend()
-    files["spectrum"] = _save(fig, out / "spectrum.png")
 
     drifts = [v for v in good.data_vars if v.startswith("drift_")]
     if drifts:
@@ -77,6 +118,14 @@ def _save(fig, path: Path) -> str:
 
     plt.close(fig)
     return path.name
+
+
+def _resolution_line(ds, good) -> str:
+    if "internal_points" in ds:
+        return (f"- Internal grid (points): {sorted(set(ds['internal_points'].values[good].tolist()))}; "
+                f"steps per frame: {sorted(set(ds['steps_per_frame'].values[good].tolist()))}")
+    return (f"- Solver setting (steps per frame, or rtol): {sorted(set(ds['solver_setting'].values[good].tolist()))}; "
+            f"largest Newton residual {np.nanmax(ds['newton_residual'].values[good]):.1e}")
 
 
 def _quantiles(values: np.ndarray) -> str:
@@ -102,18 +151,19 @@ def write_card(ds: xr.Dataset, out: Path) -> Path:
         "## Problem",
         f"- Equation: `{a['pde']}` ({a['equation']}), boundary conditions: {a['boundary_conditions']}",
         f"- Parameters: `{a['parameters']}`",
-        f"- Domain: [{recipe['domain']['origin']:g}, {recipe['domain']['origin'] + recipe['domain']['length']:g}), "
-        f"{ds.sizes['x']} stored points (right endpoint excluded)",
+        (f"- Domain: [{recipe['domain']['origin']:g}, {recipe['domain']['origin'] + recipe['domain']['length']:g}), "
+         f"{ds.sizes['x']} stored points (right endpoint excluded)") if recipe.get("domain") else
+        f"- State: {', '.join(v for v in ('q', 'p', 'y') if v in ds)} with dims "
+        f"{dict((d, s) for d, s in ds.sizes.items() if d not in ('sample', 'time'))}",
         f"- Time: {ds.sizes['time']} frames on [0, {float(ds.time[-1]):g}]",
         f"- Initial condition: `{json.dumps(recipe['initial_condition'])}`",
         f"- Trajectories: {ds.sizes['sample']} (seed {recipe['seed']}); truth: **{a['truth']}**",
         "",
         "## Method",
         f"- Time stepping: {solver['description']} (order {solver['order']})",
-        f"- Space: {solver['spatial']}",
+        f"- Space: {solver.get('spatial', 'none (ODE)')}; conserves: {solver.get('conserves', ['linear'])}",
         f"- Verification: {solver['verification']}; backend {solver['backend']}",
-        f"- Internal grid (points): {sorted(set(ds['internal_points'].values[good].tolist()))}; "
-        f"steps per frame: {sorted(set(ds['steps_per_frame'].values[good].tolist()))}",
+        _resolution_line(ds, good),
         f"- Stored dtype: {a['storage_dtype']}",
         "",
         "## Certificate",

@@ -1,6 +1,6 @@
 """What to simulate: equations, initial-condition families, samplers and built-in recipes."""
 
-from . import advection, allen_cahn, burgers, heat, kdv, kuramoto_sivashinsky  # noqa: F401  (registration)
+from . import advection, allen_cahn, burgers, heat, kdv, kuramoto_sivashinsky, systems  # noqa: F401
 from .base import EQUATIONS, Equation, Invariant, Parameter
 from .initial_conditions import FAMILIES, ArrayFamily, Family, InitialCondition
 from .recipes import RECIPES, recipe_path

@@ -102,20 +102,16 @@ class ExactCase:
     origin: float = 0.0
 
 
-class Equation:
-    """Base class of a periodic 1D semilinear PDE ``u_t = L u + N(u)``.
+class Model:
+    """What every registered model (PDE or ODE system) shares: a name and validated parameters."""
 
-    Subclasses set ``name``, ``title``, ``pde``, ``parameters``, ``references`` and
-    implement :meth:`linear_symbol` and :meth:`nonlinear`.
-    """
-
+    kind: ClassVar[str]
     name: ClassVar[str]
     title: ClassVar[str]
     pde: ClassVar[str]
     parameters: ClassVar[tuple[Parameter, ...]] = ()
     references: ClassVar[tuple[str, ...]] = ()
     exact_solutions: ClassVar[str] = "none known"
-    variable: ClassVar[str] = "u"
     chaotic: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
@@ -147,15 +143,47 @@ class Equation:
         except KeyError:
             raise AttributeError(item) from None
 
+    def invariants(self) -> tuple[Invariant, ...]:
+        return ()
+
+    @classmethod
+    def exact_cases(cls) -> tuple[ExactCase, ...]:
+        """Configurations whose exact solution this model knows (none by default)."""
+        return ()
+
+    @classmethod
+    def describe(cls) -> dict:
+        return {
+            "name": cls.name,
+            "kind": cls.kind,
+            "title": cls.title,
+            "pde": cls.pde,
+            "parameters": {p.name: {"symbol": p.symbol, "description": p.description,
+                                    "default": p.default, "allowed": p.allowed} for p in cls.parameters},
+            "invariants": [{"name": i.name, "formula": i.formula, "kind": i.kind}
+                           for i in cls(**{p.name: p.default if p.default is not None else 1.0
+                                           for p in cls.parameters}).invariants()],
+            "exact_solutions": cls.exact_solutions,
+            "references": list(cls.references),
+        }
+
+
+class Equation(Model):
+    """Base class of a periodic 1D semilinear PDE ``u_t = L u + N(u)``.
+
+    Subclasses set ``name``, ``title``, ``pde``, ``parameters``, ``references`` and
+    implement :meth:`linear_symbol` and :meth:`nonlinear`.
+    """
+
+    kind = "pde"
+    variable: ClassVar[str] = "u"
+
     def linear_symbol(self, grid: FourierGrid) -> np.ndarray:
         raise NotImplementedError
 
     def nonlinear(self, grid: FourierGrid) -> tuple[np.ndarray, tuple[float, float, float]]:
         """The multiplier ``m(k)`` (without dealiasing) and polynomial ``(c1, c2, c3)``."""
         return np.zeros(grid.num_modes, dtype=complex), (0.0, 0.0, 0.0)
-
-    def invariants(self) -> tuple[Invariant, ...]:
-        return ()
 
     def terms(self, grid: FourierGrid) -> SemilinearTerms:
         multiplier, poly = self.nonlinear(grid)
@@ -167,26 +195,6 @@ class Equation:
         """Bounds the solution keeps for all time given its initial values, or None."""
         return None
 
-    @classmethod
-    def exact_cases(cls) -> tuple[ExactCase, ...]:
-        """Configurations whose exact solution this equation knows (none by default)."""
-        return ()
-
     def exact_solution(self, initial_condition, x: np.ndarray, t: np.ndarray) -> np.ndarray | None:
         """Exact solution for this initial condition at times t (shape (T, len(x))), or None."""
         return None
-
-    @classmethod
-    def describe(cls) -> dict:
-        return {
-            "name": cls.name,
-            "title": cls.title,
-            "pde": cls.pde,
-            "parameters": {p.name: {"symbol": p.symbol, "description": p.description,
-                                    "default": p.default, "allowed": p.allowed} for p in cls.parameters},
-            "invariants": [{"name": i.name, "formula": i.formula, "kind": i.kind}
-                           for i in cls(**{p.name: p.default if p.default is not None else 1.0
-                                           for p in cls.parameters}).invariants()],
-            "exact_solutions": cls.exact_solutions,
-            "references": list(cls.references),
-        }

@@ -37,7 +37,12 @@ class BuildReport:
 
 def run_partition(spec: BuildSpec, partition: int, fork):
     """Dask task: solve, certify and write one partition into a fork of the session."""
-    result = solve_partition(spec, partition)
+    if spec.kind == "ode":
+        from .solve_ode import solve_ode_partition
+
+        result = solve_ode_partition(spec, partition)
+    else:
+        result = solve_partition(spec, partition)
     storage.write_partition(fork.store, result)
     return fork, _brief(result)
 
@@ -46,12 +51,20 @@ def _brief(result: PartitionResult) -> dict:
     return {"partition": result.partition, "rejections": result.rejections, "work": result.work}
 
 
-def warm_up(method: str) -> None:
+def warm_up(method: str, kind: str = "pde") -> None:
     """Compile (or load from Numba's cache) the kernels once, before workers start."""
     from ..generators import EQUATIONS
     from ..solvers.grid import FourierGrid
     from ..solvers.semilinear import solve_frames
 
+    if kind == "ode":
+        from ..solvers.ode import integrate
+
+        system = EQUATIONS["mass_spring"]()
+        y0, params = np.array([[1.0, 0.0]]), system.params_array()[None]
+        setting = {"rtol": 1e-6, "atol": 1e-6} if method == "dop853" else {"steps_per_frame": 1}
+        integrate(method, system.functions(), y0, params, 0.1, 2, **setting)
+        return
     grid = FourierGrid(8, 2 * np.pi)
     eq = EQUATIONS["burgers"]()
     solve_frames(grid, [eq.terms(grid)], np.sin(grid.x)[None], 0.1, 2, 1, method)
@@ -74,7 +87,7 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
     done = storage.completed_partitions(repo, branch, spec)
     todo = [p for p in range(spec.num_partitions) if p not in done]
     if todo:
-        warm_up(spec.method)
+        warm_up(spec.method, spec.kind)
         with _client(workers, scheduler) as client, _progress(spec.num_partitions, len(done), progress) as bar:
             _run(client, repo, branch, spec, todo, bar)
     summary = storage.finalize(repo, branch, spec)

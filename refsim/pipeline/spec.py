@@ -19,9 +19,9 @@ class BuildSpec:
     name: str
     equation: str
     parameters: dict[str, Sampler]
-    length: float
-    points: int
-    origin: float
+    length: float | None
+    points: int | None
+    origin: float | None
     end_time: float
     frames: int
     initial_condition: Family | ArrayFamily
@@ -40,6 +40,8 @@ class BuildSpec:
     format_version: int = 1
     truth: str = "pde-converged"
     horizon: str = "refuse"
+    kind: str = "pde"
+    observation_noise: float = 0.0
     gates: dict[str, bool] = field(default_factory=dict)
     max_rejected: int | None = None
 

@@ -65,20 +65,16 @@ def package_versions() -> dict[str, str]:
 
 def layout(spec: BuildSpec) -> dict[str, tuple[tuple[str, ...], str, object, dict]]:
     """Every data variable: dims, dtype, fill value and attributes."""
-    equation, _ = draw(spec, 0)
-    per_frame = ("sample", "time")
-    out = {
-        "u": (("sample", "time", "x"), spec.dtype, np.nan,
-              {"long_name": equation.variable, "description": f"solution of {equation.pde}"}),
+    return layout_ode(spec) if spec.kind == "ode" else layout_pde(spec)
+
+
+def _certificate_variables(per_frame) -> dict:
+    return {
         "error_estimate": (per_frame, "float64", np.nan,
-                           {"description": "estimated relative error max_x|u - u_exact| / max_x|u_exact| "
-                                           "of the stored frame: error_time + error_space + rounding"}),
+                           {"description": "estimated relative error max|u - u_exact| / max|u_exact| of the "
+                                           "stored frame: its parts plus the rounding of the stored dtype"}),
         "error_time": (per_frame, "float64", np.nan,
                        {"description": "temporal error by step halving with Richardson's factor"}),
-        "error_space": (per_frame, "float64", np.nan,
-                        {"description": "spatial error against a grid refined twice"}),
-        "spectral_tail": (per_frame, "float64", np.nan,
-                          {"description": "energy fraction in the top third of the resolved modes (internal grid)"}),
         "observed_order": (("sample",), "float64", np.nan,
                            {"description": "temporal order observed from three step sizes (NaN at round-off)"}),
         "error_bound": (("sample",), "float64", np.nan,
@@ -88,25 +84,95 @@ def layout(spec: BuildSpec) -> dict[str, tuple[tuple[str, ...], str, object, dic
         "trusted": (per_frame, "bool", None, {"description": "frame lies within the trust horizon"}),
         "status": (("sample",), "int8", None,
                    {"flag_values": list(STATUS_MEANINGS), "flag_meanings": " ".join(STATUS_MEANINGS.values())}),
-        "internal_points": (("sample",), "int32", 0, {"description": "internal grid used for the stored run"}),
-        "steps_per_frame": (("sample",), "int32", 0, {"description": "time steps per output interval"}),
-        "time_step": (("sample",), "float64", np.nan, {"description": "internal time step"}),
         "seed": (("sample",), "int64", 0,
                  {"description": "root seed; trajectory i uses default_rng(SeedSequence([seed, i]))"}),
     }
-    for p in equation.parameters:
+
+
+def _model_variables(model, per_frame) -> dict:
+    out = {}
+    for p in model.parameters:
         out[p.name] = (("sample",), "float64", np.nan, {"symbol": p.symbol, "description": p.description})
-    for inv in equation.invariants():
+    for inv in model.invariants():
         out[inv.name] = (per_frame, "float64", np.nan,
                          {"formula": inv.formula, "kind": inv.kind, "description": f"{inv.name} per frame"})
         out[f"drift_{inv.name}"] = (per_frame, "float64", np.nan,
-                                    {"description": f"(I(t) - I(0)) / max(|I(0)|, L max|u0|^{inv.degree})"})
+                                    {"description": "(I(t) - I(0)) / max(|I(0)|, size of the state^degree)"})
+    return out
+
+
+def layout_ode(spec: BuildSpec) -> dict:
+    system, _ = draw(spec, 0)
+    lay = system.layout()
+    per_frame = ("sample", "time")
+    out = {}
+    if lay.kind == "canonical":
+        dims = ("sample", "time", "body", "component")
+        for name, text in (("q", "canonical coordinates"), ("p", "canonical momenta"),
+                           ("dq_dt", "dH/dp from the vector field"), ("dp_dt", "-dH/dq from the vector field")):
+            out[name] = (dims, spec.dtype, np.nan, {"description": text})
+        noisy = ("q", "p")
+    else:
+        dims = ("sample", "time", "component")
+        out["y"] = (dims, spec.dtype, np.nan, {"description": f"state ({', '.join(lay.names)})"})
+        out["dy_dt"] = (dims, spec.dtype, np.nan, {"description": "time derivative from the vector field"})
+        noisy = ("y",)
+    if spec.observation_noise:
+        for name in noisy:
+            out[f"{name}_noisy"] = (dims, spec.dtype, np.nan,
+                                    {"description": f"{name} plus Gaussian noise of std {spec.observation_noise}, "
+                                                    "stream SeedSequence([seed, i, 1])"})
+    out.update(_certificate_variables(per_frame))
+    out.update({
+        "solver_setting": (("sample",), "float64", np.nan,
+                           {"description": "steps per output interval (fixed-step) or rtol = atol (adaptive)"}),
+        "steps": (("sample",), "int64", 0, {"description": "accepted steps of the stored run"}),
+        "newton_residual": (("sample",), "float64", np.nan,
+                            {"description": "largest final Newton residual (implicit methods; 0 otherwise)"}),
+    })
+    out.update(_model_variables(system, per_frame))
+    return out
+
+
+def layout_pde(spec: BuildSpec) -> dict:
+    equation, _ = draw(spec, 0)
+    per_frame = ("sample", "time")
+    out = {
+        "u": (("sample", "time", "x"), spec.dtype, np.nan,
+              {"long_name": equation.variable, "description": f"solution of {equation.pde}"}),
+        "error_space": (per_frame, "float64", np.nan,
+                        {"description": "spatial error against a grid refined twice"}),
+        "spectral_tail": (per_frame, "float64", np.nan,
+                          {"description": "energy fraction in the top third of the resolved modes (internal grid)"}),
+        "internal_points": (("sample",), "int32", 0, {"description": "internal grid used for the stored run"}),
+        "steps_per_frame": (("sample",), "int32", 0, {"description": "time steps per output interval"}),
+        "time_step": (("sample",), "float64", np.nan, {"description": "internal time step"}),
+    }
+    out.update(_certificate_variables(per_frame))
+    out.update(_model_variables(equation, per_frame))
     return out
 
 
 def dataset_attrs(spec: BuildSpec) -> dict:
-    equation, _ = draw(spec, 0)
-    stepper = STEPPERS[spec.method]
+    model, _ = draw(spec, 0)
+    if spec.kind == "ode":
+        from ..solvers.ode import ODE_METHODS
+
+        method = ODE_METHODS[spec.method]
+        solver = {"method": spec.method, "order": method.order,
+                  "description": (type(method).__doc__ or method.name).strip().splitlines()[0],
+                  "conserves": list(method.conserves), "symplectic": method.symplectic,
+                  "verification": "step halving with the observed order (fixed step) or a twin at rtol/256 "
+                                  "(adaptive), per trajectory",
+                  "backend": "numba, float64"}
+    else:
+        stepper = STEPPERS[spec.method]
+        solver = {
+            "method": stepper.name, "order": stepper.order, "description": stepper.description,
+            "spatial": "Fourier pseudo-spectral, Orszag dealiasing, Nyquist zeroed for odd derivatives",
+            "verification": "step halving (Richardson, observed order) and grid doubling per trajectory",
+            "backend": "numba + rocket-fft, float64",
+        }
     return {
         "title": spec.name,
         "refsim_format_version": spec.format_version,
@@ -115,15 +181,11 @@ def dataset_attrs(spec: BuildSpec) -> dict:
         "recipe_hash": spec.recipe_hash,
         "recipe": json.dumps(spec.canonical, sort_keys=True),
         "equation": spec.equation,
-        "pde": equation.pde,
+        "kind": spec.kind,
+        "pde": model.pde,
         "parameters": json.dumps({k: v.to_spec() for k, v in spec.parameters.items()}, sort_keys=True),
-        "boundary_conditions": "periodic",
-        "solver": json.dumps({
-            "method": stepper.name, "order": stepper.order, "description": stepper.description,
-            "spatial": "Fourier pseudo-spectral, Orszag dealiasing, Nyquist zeroed for odd derivatives",
-            "verification": "step halving (Richardson) and grid doubling per trajectory",
-            "backend": "numba + rocket-fft, float64",
-        }),
+        "boundary_conditions": "periodic" if spec.kind == "pde" else "none (ODE)",
+        "solver": json.dumps(solver),
         "tolerance": spec.tolerance,
         "storage_dtype": spec.dtype,
         "storage_rounding": ROUNDING[spec.dtype],
@@ -134,18 +196,25 @@ def dataset_attrs(spec: BuildSpec) -> dict:
 
 def write_template(session: icechunk.Session, spec: BuildSpec) -> None:
     n, f, p = spec.samples, spec.frames, spec.partition_size
-    sizes = {"sample": n, "time": f, "x": spec.points}
+    sizes = {"sample": n, "time": f}
+    coords = {
+        "sample": ("sample", np.arange(n, dtype=np.int64), {"description": "trajectory index"}),
+        "time": ("time", np.linspace(0.0, spec.end_time, f), {"description": "solver clock at each frame"}),
+    }
+    if spec.kind == "pde":
+        sizes["x"] = spec.points
+        coords["x"] = ("x", spec.grid.x, {"description": "periodic grid points, right endpoint excluded"})
+    else:
+        lay = draw(spec, 0)[0].layout()
+        sizes.update(body=lay.bodies, component=lay.components if lay.kind == "canonical" else len(lay.names))
+        if lay.kind == "state":
+            coords["component"] = ("component", np.array(lay.names), {"description": "state variable"})
     data_vars, encoding = {}, {}
     for name, (dims, dtype, fill, attrs) in layout(spec).items():
         shape = tuple(sizes[d] for d in dims)
         chunks = tuple(p if d == "sample" else sizes[d] for d in dims)
         data_vars[name] = (dims, da.zeros(shape, dtype=dtype, chunks=chunks), attrs)
         encoding[name] = {"chunks": chunks, "_FillValue": fill if np.dtype(dtype).kind == "f" else None}
-    coords = {
-        "sample": ("sample", np.arange(n, dtype=np.int64), {"description": "trajectory index"}),
-        "time": ("time", np.linspace(0.0, spec.end_time, f), {"description": "solver clock at each frame"}),
-        "x": ("x", spec.grid.x, {"description": "periodic grid points, right endpoint excluded"}),
-    }
     ds = xr.Dataset(data_vars, coords=coords, attrs=dataset_attrs(spec))
     ds.to_zarr(session.store, compute=False, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
 
@@ -239,13 +308,18 @@ def summarize(group: zarr.Group, spec: BuildSpec, invariants: list) -> dict:
     if good.any():
         est = group["error_bound"][:][good]
         horizon = group["trust_horizon"][:][good]
-        points = group["internal_points"][:][good]
-        steps = group["steps_per_frame"][:][good]
+        if spec.kind == "pde":
+            points = group["internal_points"][:][good]
+            steps = group["steps_per_frame"][:][good]
+            summary["internal_points"] = [int(points.min()), int(points.max())]
+            summary["steps_per_frame"] = [int(steps.min()), int(steps.max())]
+        else:
+            setting = group["solver_setting"][:][good]
+            summary["solver_setting"] = [float(setting.min()), float(setting.max())]
+            summary["newton_residual_max"] = float(group["newton_residual"][:][good].max())
         summary.update({
             "error_estimate_max": float(est.max()),
             "error_estimate_median": float(np.median(est)),
-            "internal_points": [int(points.min()), int(points.max())],
-            "steps_per_frame": [int(steps.min()), int(steps.max())],
             "trust_horizon_min": float(horizon.min()),
             "full_horizon": int((horizon >= spec.end_time).sum()),
             "observed_order_median": float(np.nanmedian(group["observed_order"][:][good]))

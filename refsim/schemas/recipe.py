@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .. import __version__
 from ..generators import EQUATIONS, FAMILIES, RECIPES, ArrayFamily, parse_sampler, recipe_path
+from ..pipeline.solve import draw
 from ..pipeline.spec import BuildSpec
 from ..solvers.exponential import STEPPERS
 from ..solvers.verification import Budget
@@ -48,19 +49,13 @@ class Time(_Strict):
 
 
 class Solver(_Strict):
-    method: str = "etdrk4"
+    method: str | None = Field(None, description="PDE: etdrk4 (default) | ifrk4; ODE: gauss8 (default for "
+                                                 "Hamiltonian systems) | dop853 (default otherwise) | ...")
     points: int | None = Field(None, description="initial internal grid (a multiple of domain.points)")
     steps_per_frame: int | None = Field(None, ge=1, description="initial steps per output interval (default 2)")
     max_points: int = Field(16384, ge=4)
     max_steps_per_frame: int = Field(1 << 20, ge=1)
     max_total_steps: int = Field(4_000_000, ge=1)
-
-    @field_validator("method")
-    @classmethod
-    def _method(cls, v):
-        if v not in STEPPERS:
-            raise ValueError(f"unknown method {v!r}; allowed: {', '.join(STEPPERS)}")
-        return v
 
 
 class Gates(_Strict):
@@ -74,7 +69,7 @@ class Recipe(_Strict):
     description: str = ""
     equation: str
     parameters: dict[str, Any] = Field(default_factory=dict)
-    domain: Domain
+    domain: Domain | None = None
     time: Time
     initial_condition: dict[str, Any]
     samples: int = Field(1, ge=1)
@@ -88,6 +83,8 @@ class Recipe(_Strict):
                               "flag (keep it with a trust horizon; later frames marked untrusted)")
     gates: Gates = Gates()
     max_rejected: int | None = Field(None, ge=0, description="fail the build if more trajectories are rejected")
+    observation_noise: float = Field(0.0, ge=0, description="ODE only: std of Gaussian noise added to copies of "
+                                                            "the clean states (stored as q_noisy, p_noisy / y_noisy)")
 
     @field_validator("equation")
     @classmethod
@@ -113,12 +110,42 @@ class Recipe(_Strict):
         for name, p in known.items():
             if name not in self.parameters and p.default is None:
                 raise ValueError(f"parameters.{name}: required ({p.description})")
-        if self.solver.points is not None and self.solver.points % self.domain.points:
+        model = spec
+        if model.kind == "pde":
+            if self.domain is None:
+                raise ValueError(f"domain: required for the PDE {self.equation} (length, points, origin)")
+            if self.observation_noise:
+                raise ValueError("observation_noise: only for ODE systems")
+            allowed = STEPPERS
+        else:
+            if self.domain is not None:
+                raise ValueError(f"domain: not used by the ODE system {self.equation}; remove it")
+            if self.solver.points is not None:
+                raise ValueError(f"solver.points: not used by the ODE system {self.equation}")
+            from ..solvers.ode import ODE_METHODS
+
+            allowed = ODE_METHODS
+        if self.solver.method is not None and self.solver.method not in allowed:
+            raise ValueError(f"solver.method: unknown method {self.solver.method!r} for a {model.kind.upper()}; "
+                             f"allowed: {', '.join(allowed)}")
+        if model.kind == "ode":
+            method = ODE_METHODS[self.solver.method or _default_method(model)]
+            if method.requires == "separable" and not model.separable:
+                separable_free = ", ".join(n for n, m in ODE_METHODS.items() if m.requires != "separable")
+                raise ValueError(f"solver.method: {self.solver.method} needs a separable Hamiltonian, which "
+                                 f"{self.equation} is not; allowed: {separable_free}")
+        if self.domain is not None and self.solver.points is not None and self.solver.points % self.domain.points:
             raise ValueError(
                 f"solver.points: must be a multiple of domain.points={self.domain.points} (got {self.solver.points})"
             )
         _check_initial_condition(self.initial_condition)
         return self
+
+
+def _default_method(model) -> str:
+    if model.kind == "pde":
+        return "etdrk4"
+    return "gauss8" if model.hamiltonian else "dop853"
 
 
 def _check_initial_condition(ic: dict) -> None:
@@ -214,6 +241,8 @@ def _load_array(recipe: Recipe, base: Path) -> tuple[ArrayFamily, str]:
         values = np.load(path, allow_pickle=False)
     except Exception as err:  # noqa: BLE001 - any unreadable file is a recipe error
         raise RecipeError(f"initial_condition.file: cannot read {str(path)!r} as .npy ({err})") from None
+    if recipe.domain is None:
+        raise RecipeError("initial_condition.file: only for PDEs; ODE systems take family: state")
     n = recipe.domain.points
     if values.shape not in ((n,), (recipe.samples, n)):
         raise RecipeError(
@@ -253,13 +282,15 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
     recipe_hash = hashlib.sha256(text.encode()).hexdigest()
     version_id = hashlib.sha256(f"{recipe_hash}|{__version__}|{FORMAT_VERSION}".encode()).hexdigest()[:12]
     s = recipe.solver
-    return BuildSpec(
+    model = EQUATIONS[recipe.equation]
+    d = recipe.domain
+    spec = BuildSpec(
         name=recipe.name,
         equation=recipe.equation,
         parameters={n: parse_sampler(v, n) for n, v in recipe.parameters.items()},
-        length=recipe.domain.length,
-        points=recipe.domain.points,
-        origin=recipe.domain.origin,
+        length=d.length if d else None,
+        points=d.points if d else None,
+        origin=d.origin if d else None,
         end_time=recipe.time.end,
         frames=recipe.time.frames,
         initial_condition=family,
@@ -268,8 +299,8 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         tolerance=recipe.tolerance,
         dtype=recipe.dtype,
         partition_size=recipe.partition_size,
-        method=s.method,
-        start_points=s.points or recipe.domain.points,
+        method=s.method or _default_method(model),
+        start_points=s.points or (d.points if d else 0),
         start_steps_per_frame=s.steps_per_frame or 2,  # even: the order check then costs half a run
         budget=Budget(s.max_points, s.max_steps_per_frame, s.max_total_steps),
         canonical=canonical,
@@ -279,7 +310,14 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         horizon=recipe.horizon,
         gates=recipe.gates.model_dump(),
         max_rejected=recipe.max_rejected,
+        kind=model.kind,
+        observation_noise=recipe.observation_noise,
     )
+    try:  # the first trajectory's draw checks that the initial condition fits the model
+        draw(spec, 0)
+    except ValueError as err:
+        raise RecipeError(f"initial_condition: {err}") from None
+    return spec
 
 
 def json_schema() -> dict:

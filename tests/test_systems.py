@@ -66,8 +66,8 @@ def test_ode_estimate_calibrated_against_exact_solution(name, case, method):
 
 def test_kepler_ten_periods_and_pendulum_period():
     """Kepler e = 0.6 over 10 periods to 1e-10 (DOP853 and Gauss 8); the pendulum's period to 1e-12."""
-    from refsim.generators.systems.kepler import KeplerState
     from refsim.generators.systems.families import PhaseState
+    from refsim.generators.systems.kepler import KeplerState
 
     kepler = EQUATIONS["kepler"]()
     ic = KeplerState(0.6, 1.0, 1.0)
@@ -107,7 +107,7 @@ def lorenz_taylor(y0, t_end, frame_dt, order=25, step=0.01, digits=32):
                 xs.append(sigma * (ys[k] - xs[k]) / (k + 1))
                 ys.append((rho * xs[k] - xz - ys[k]) / (k + 1))
                 zs.append((xy - beta * zs[k]) / (k + 1))
-            x, y, z = (mpmath.polyval(c[::-1], h) for c in (xs, ys, zs))
+            x, y, z = (mpmath.polyval(c, h, asc=True) for c in (xs, ys, zs))
         frames.append((x, y, z))
     return np.array([[float(v) for v in f] for f in frames]), frames
 
@@ -120,7 +120,8 @@ def test_lorenz_against_mpmath_taylor_up_to_trust_horizon():
     horizon = r.trust_horizon_index
     assert r.status == 0 and 10 <= horizon < 60, horizon  # chaos ends the horizon before t = 30
     reference, exact_mp = lorenz_taylor(y0, 0.5 * min(horizon + 4, 60), 0.5)
-    _, check = lorenz_taylor(y0, 0.5 * min(horizon + 4, 60), 0.5, order=30, step=0.005, digits=40)
+    # the reference checks itself: higher order, half the step, more digits, over the first 10 time units
+    _, check = lorenz_taylor(y0, 10.0, 0.5, order=30, step=0.005, digits=40)
     assert max(abs(a - b) for fa, fb in zip(exact_mp, check) for a, b in zip(fa, fb)) < 1e-20
     n = reference.shape[0]
     err = np.abs(r.frames[:n] - reference).max(axis=1) / np.abs(reference).max(axis=1)

@@ -29,7 +29,13 @@ def state_arrays(system, frames: np.ndarray) -> dict[str, np.ndarray]:
     return {"y": frames, "dy_dt": rates}
 
 
+NEWTON_LIMIT = 1e-12  # relative residual an implicit step must reach to count as solved
+
+
 def _check(spec, system, r, drifts) -> tuple[int, str]:
+    size = float(np.abs(r.frames).max())
+    if r.residual > NEWTON_LIMIT * max(size, 1.0):
+        return GATE_FAILED, f"implicit solve did not converge: Newton residual {r.residual:.1e}"
     if spec.gates.get("duplicate_frames", True):
         problem = gates.duplicate_frames(r.frames)
         if problem:

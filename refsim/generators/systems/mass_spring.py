@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ...solvers.ode.signatures import ENERGY, HALF, FIELD
+from ...solvers.ode.signatures import ENERGY, FIELD, HALF
 from ..base import ExactCase, Parameter
 from .base import Layout, System
 from .families import PhaseState

@@ -120,12 +120,16 @@ class ToleranceSearch:
             self.log(f"rtol={key:.2e}: error {error:.2e}, {seconds:.2f} s, {nfev} RHS evals")
         return self.trials[key]
 
-    def match(self, target: float) -> Match:
+    def match(self, target: float, start: float | None = None) -> Match:
+        """``start``: an rtol whose decade the walk begins at (default: the target's own
+        decade). Only where the walk starts changes, not the pass/fail rule."""
+
         def passes(exp: float) -> bool:
             t = self.trial(10.0**exp)
             return t.success and t.error <= target
 
-        exp = min(max(math.ceil(math.log10(target)), self.tightest_exp), self.loosest_exp)
+        first = target if start is None else start
+        exp = min(max(math.ceil(math.log10(first)), self.tightest_exp), self.loosest_exp)
         note = ""
         if passes(exp):
             while exp < self.loosest_exp and passes(exp + 1):

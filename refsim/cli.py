@@ -40,7 +40,7 @@ def format_certificate(summary: dict) -> str:
             lines.append(f"max relative drift of conserved invariants: {drifts}")
         rises = ", ".join(f"{k} {v:.1e}" for k, v in summary.get("invariant_max_increase", {}).items())
         if rises:
-            lines.append(f"largest one-frame relative rise of non-increasing functionals: {rises}")
+            lines.append(f"non-increasing functionals, largest one-frame relative change (< 0: decrease): {rises}")
     return "\n".join(lines)
 
 
@@ -57,24 +57,55 @@ def main():
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
               help="worker processes of the embedded Dask LocalCluster")
 @click.option("--scheduler", default=None, help="address of an existing Dask scheduler to use instead")
+@click.option("--cluster", "cluster_kind", type=click.Choice(["slurm", "pbs"]), default=None,
+              help="start a Dask cluster on a batch system (dask-jobqueue) and scale it to --workers jobs")
+@click.option("--cluster-config", type=click.Path(dir_okay=False), default=None,
+              help="YAML with queue, account, cores, memory, walltime, job_extra_directives, ...")
+@click.option("--partition", "share", default=None, metavar="I/N",
+              help="array-job mode: build share I of N (partitions p with p % N == I) here, without Dask; "
+                   "then run `refsim finalize`")
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def generate(recipe, out, workers, scheduler, quiet):
-    """Build the dataset of RECIPE (a YAML file or a built-in recipe name)."""
-    from .pipeline.build import build
-    from .pipeline.storage import RejectionLimitError
+def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, share, quiet):
+    """Build the dataset of RECIPE (a YAML file or a built-in recipe name).
+
+    Running it again after an interruption resumes from the committed partitions.
+    """
+    from .pipeline.build import build, build_partition_share
+    from .pipeline.storage import BuildLockedError, RejectionLimitError
     from .schemas.recipe import build_spec, load_recipe
 
     try:
         model, base = load_recipe(recipe)
         spec = build_spec(model, base)
+        index_count = _parse_share(share) if share else None
+        cluster = None
+        if cluster_kind:
+            from .schemas.cluster import load_cluster_config, make_cluster
+
+            cluster = make_cluster(cluster_kind, load_cluster_config(cluster_config))
     except RecipeError as err:
         _fail(str(err))
     try:
-        report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet)
+        if index_count:
+            staged = build_partition_share(spec, out, *index_count)
+            click.echo(f"store: {(Path(out) / spec.name).resolve()}")
+            click.echo(f"version: {spec.version_id}; share {index_count[0]}/{index_count[1]}: "
+                       f"{len(staged['staged'])} partitions staged {staged.get('skipped', '')}".rstrip())
+            return
+        report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet, cluster=cluster)
     except OSError as err:
+        if scheduler and not isinstance(err, (FileExistsError, PermissionError)):
+            _fail(f"cannot use the Dask scheduler {scheduler!r}: {err}", 1)
         _fail(f"cannot write the store under {out!r}: {err}", 1)
-    except RejectionLimitError as err:
+    except ValueError as err:
+        if scheduler:
+            _fail(f"cannot use the Dask scheduler {scheduler!r}: {err}", 1)
+        raise
+    except (RejectionLimitError, BuildLockedError) as err:
         _fail(str(err), 1)
+    finally:
+        if cluster is not None:
+            cluster.close()
     state = "already built; nothing to do" if report.reused else f"built ({report.partitions_run} partitions run)"
     click.echo(f"store: {report.path.resolve()}")
     click.echo(f"version: {report.version_id} ({state})")
@@ -83,6 +114,138 @@ def generate(recipe, out, workers, scheduler, quiet):
         click.echo(f"  rejected sample {r['sample']}: {r['reason']}")
     if len(report.rejections) > 10:
         click.echo(f"  ... and {len(report.rejections) - 10} more (see the store's 'rejections' attribute)")
+    if report.summary["certified"] == 0:
+        _fail("no trajectory could be certified; see the reasons above", 1)
+
+
+def _parse_share(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise RecipeError(f"--partition: expected I/N with integers, e.g. 0/4, got {text!r}") from None
+    if not (count >= 1 and 0 <= index < count):
+        raise RecipeError(f"--partition: need 0 <= I < N, got {text!r}")
+    return index, count
+
+
+@main.command()
+@click.argument("store")
+@click.option("--version", "version", default=None, help="the staged version (needed if several)")
+def finalize(store, version):
+    """Assemble the partitions staged by array tasks, check them, commit and tag the version."""
+    import zarr
+
+    from .catalog.store import open_repository
+    from .pipeline.build import finalize_staged
+    from .pipeline.storage import BuildLockedError, IncompleteBuildError, RejectionLimitError
+    from .schemas.recipe import spec_from_stored
+
+    try:
+        path = Path(store)
+        repo = open_repository(path)
+        builds = {b.split("-")[1] for b in repo.list_branches() if b.startswith("build-")}
+        staged = sorted(builds - set(repo.list_tags()))
+        if version:
+            staged = [v for v in staged if v.startswith(version)]
+        if len(staged) != 1:
+            raise LookupError(f"{'no' if not staged else 'several'} unfinished builds in {path}: "
+                              f"{', '.join(staged) or 'none'}; pass --version")
+        group = zarr.open_group(repo.readonly_session(branch=f"build-{staged[0]}").store, mode="r")
+        spec = spec_from_stored(dict(group.attrs), None)
+        report = finalize_staged(path, spec)
+    except (FileNotFoundError, LookupError) as err:
+        _fail(str(err), 1)
+    except (IncompleteBuildError, RejectionLimitError, BuildLockedError) as err:
+        _fail(str(err), 1)
+    click.echo(f"store: {path.resolve()}")
+    click.echo(f"version: {report.version_id} ({'already finished' if report.reused else 'finalized'})")
+    click.echo(format_certificate(report.summary))
+
+
+@main.command()
+@click.argument("recipe")
+@click.option("--cluster", "cluster_kind", type=click.Choice(["slurm", "pbs"]), required=True)
+@click.option("--cluster-config", type=click.Path(dir_okay=False), default=None)
+@click.option("--array", "array_tasks", type=click.IntRange(min=1), default=None,
+              help="print an array-job script with this many tasks instead of a Dask worker job")
+@click.option("--out", default="stores", show_default=True, type=click.Path(file_okay=False))
+def jobscript(recipe, cluster_kind, cluster_config, array_tasks, out):
+    """Print the batch script `generate --cluster` would submit, or an array-job script."""
+    from .schemas.cluster import array_script, load_cluster_config, make_cluster
+    from .schemas.recipe import build_spec, load_recipe
+
+    try:
+        model, base = load_recipe(recipe)
+        build_spec(model, base)
+        config = load_cluster_config(cluster_config)
+    except RecipeError as err:
+        _fail(str(err))
+    if array_tasks:
+        path = Path(recipe) if Path(recipe).exists() else None
+        from .generators import recipe_path
+
+        source = (path or recipe_path(recipe)).resolve()
+        click.echo(array_script(cluster_kind, config, source, Path(out).resolve(), array_tasks, model.name), nl=False)
+        return
+    cluster = make_cluster(cluster_kind, config)
+    try:
+        click.echo(cluster.job_script())
+    finally:
+        cluster.close()
+
+
+@main.command()
+@click.argument("store")
+def versions(store):
+    """List the finished versions of a store with recipe hashes, dates and certificates."""
+    from .catalog.store import version_table
+
+    try:
+        rows = version_table(store)
+    except (FileNotFoundError, LookupError) as err:
+        _fail(str(err), 1)
+    if not rows:
+        click.echo("no finished version")
+    for r in rows:
+        c = r["certificate"]
+        click.echo(f"{r['version']}  {r['written_at']:%Y-%m-%d %H:%M}  recipe {r.get('recipe_hash', '')[:12]}  "
+                   f"certified {c.get('certified')}/{c.get('samples')}  max error {c.get('error_estimate_max', 0):.1e}"
+                   f"  tolerance {c.get('tolerance', 0):.0e}")
+
+
+@main.command()
+@click.argument("store")
+@click.argument("v1")
+@click.argument("v2")
+def diff(store, v1, v2):
+    """Show how the recipes of two versions differ."""
+    from .catalog.store import open_repository, recipe_diff, resolve_version, version_table
+
+    try:
+        repo = open_repository(Path(store))
+        a, b = resolve_version(repo, v1), resolve_version(repo, v2)
+    except (FileNotFoundError, LookupError) as err:
+        _fail(str(err), 1)
+    recipes = {r["version"]: r["recipe"] for r in version_table(store)}
+    lines = recipe_diff(recipes[a], recipes[b])
+    click.echo("\n".join(lines) if lines else "the recipes are identical")
+
+
+@main.command()
+@click.argument("store")
+@click.option("--version", "version", default=None)
+@click.option("--zarr", "zarr_out", type=click.Path(file_okay=False), required=True,
+              help="write a plain Zarr v3 copy of the version here")
+def export(store, version, zarr_out):
+    """Export a version for tools that cannot read icechunk."""
+    from .catalog.store import export_zarr, split_version
+
+    try:
+        path, version = split_version(store, version)
+        out = export_zarr(path, zarr_out, version)
+    except (FileNotFoundError, LookupError, FileExistsError) as err:
+        _fail(str(err), 1)
+    click.echo(f"exported: {Path(out).resolve()}")
 
 
 @main.command()
@@ -161,7 +324,10 @@ def report(store, version, out):
         ds = open_dataset(path, version=version, include_rejected=True)
     except (FileNotFoundError, LookupError) as err:
         _fail(str(err), 1)
-    card = write_card(ds, Path(out) if out else Path(f"{path}-report"))
+    try:
+        card = write_card(ds, Path(out) if out else Path(f"{path}-report"), store_path=str(path.resolve()))
+    except OSError as err:
+        _fail(f"cannot write the report: {err}", 1)
     click.echo(f"card: {card.resolve()}")
     for png in sorted(card.parent.glob("*.png")):
         click.echo(f"figure: {png.resolve()}")
@@ -189,6 +355,27 @@ def equations(name):
     click.echo(f"  exact solutions: {d['exact_solutions']}")
     for ref in d["references"]:
         click.echo(f"  reference: {ref}")
+
+
+@main.command()
+@click.argument("name", required=False)
+def families(name):
+    """List the initial-condition families, or describe one with its fields."""
+    import dataclasses
+
+    from .generators import FAMILIES
+
+    if name is None:
+        for key, cls in sorted(FAMILIES.items()):
+            click.echo(f"{key:<24} {cls.description}")
+        return
+    if name not in FAMILIES:
+        _fail(f"unknown family {name!r}; allowed: {', '.join(sorted(FAMILIES))}")
+    cls = FAMILIES[name]
+    click.echo(f"{name}: {(cls.__doc__ or cls.description).strip()}")
+    for f in dataclasses.fields(cls):
+        default = f.default if f.default is not dataclasses.MISSING else "(required)"
+        click.echo(f"  {f.name}: {f.type}, default {default!r}")
 
 
 @main.command()

@@ -133,7 +133,7 @@ def _quantiles(values: np.ndarray) -> str:
     return " / ".join(f"{v:.2e}" for v in q)
 
 
-def write_card(ds: xr.Dataset, out: Path) -> Path:
+def write_card(ds: xr.Dataset, out: Path, store_path: str | None = None) -> Path:
     """Write ``out/README.md`` and its PNG figures; return the card's path."""
     out.mkdir(parents=True, exist_ok=True)
     files = _figures(ds, out)
@@ -189,7 +189,7 @@ def write_card(ds: xr.Dataset, out: Path) -> Path:
         lines += [f"- sample {r['sample']}: {r['reason']}" for r in rejections[:20]]
     lines += ["", "## Figures", ""] + [f"![{k}]({v})" for k, v in files.items()]
     lines += ["", "## Load", "", "```python", "import refsim",
-              f"ds = refsim.open('PATH@{a['version_id']}')", "```", "",
+              f"ds = refsim.open('{store_path or 'PATH'}@{a['version_id']}')", "```", "",
               f"Packages: `{a['packages']}`", "", f"Summary: `{json.dumps(cert)}`", ""]
     card = out / "README.md"
     card.write_text("\n".join(lines))

@@ -19,9 +19,14 @@ def split_version(path: str | Path, version: str | None) -> tuple[Path, str | No
     return Path(text), version
 
 
+def is_plain_zarr(path: Path) -> bool:
+    """A plain Zarr v3 export (``refsim export --zarr``), not an icechunk repository."""
+    return (path / "zarr.json").exists() and not (path / "refs").exists()
+
+
 def open_repository(path: Path) -> icechunk.Repository:
     storage = icechunk.local_filesystem_storage(str(path))
-    if not icechunk.Repository.exists(storage):
+    if not path.is_dir() or not icechunk.Repository.exists(storage):
         raise FileNotFoundError(f"no refsim store at {path}")
     return icechunk.Repository.open(storage)
 
@@ -61,9 +66,14 @@ def session_for(repo: icechunk.Repository, version: str | None):
 def open_dataset(path: str | Path, version: str | None = None, include_rejected: bool = False,
                  chunks: dict | None | str = "auto") -> xr.Dataset:
     path, version = split_version(path, version)
-    repo = open_repository(path)
-    session = session_for(repo, version)
-    ds = xr.open_zarr(session.store, consolidated=False, chunks={} if chunks == "auto" else chunks)
+    chunks = {} if chunks == "auto" else chunks
+    if is_plain_zarr(path):
+        ds = xr.open_zarr(path, consolidated=False, chunks=chunks)
+        if version is not None and not ds.attrs.get("version_id", "").startswith(version):
+            raise LookupError(f"the export at {path} holds version {ds.attrs.get('version_id')}, not {version}")
+    else:
+        session = session_for(open_repository(path), version)
+        ds = xr.open_zarr(session.store, consolidated=False, chunks=chunks)
     if not include_rejected:
         good = np.asarray(ds["status"].values == 0)
         if not good.all():
@@ -73,3 +83,40 @@ def open_dataset(path: str | Path, version: str | None = None, include_rejected:
 
 def certificate(ds: xr.Dataset) -> dict:
     return json.loads(ds.attrs.get("certificate", "{}"))
+
+
+def export_zarr(path: str | Path, out: str | Path, version: str | None = None) -> Path:
+    """Write one version as a plain Zarr v3 store (every variable, coordinate and attribute)."""
+    out = Path(out)
+    if out.exists():
+        raise FileExistsError(f"{out} exists; choose a new directory")
+    ds = open_dataset(path, version=version, include_rejected=True)
+    encoding = {name: {"chunks": var.encoding.get("chunks")} for name, var in ds.data_vars.items()
+                if var.encoding.get("chunks")}
+    ds.to_zarr(out, mode="w-", zarr_format=3, consolidated=False, encoding=encoding)
+    return out
+
+
+def version_table(path: str | Path) -> list[dict]:
+    """Finished versions with their recipe hashes, dates and certificate summaries."""
+    repo = open_repository(Path(path))
+    import zarr
+
+    rows = []
+    for v in list_versions(repo):
+        attrs = zarr.open_group(repo.readonly_session(tag=v["version"]).store, mode="r").attrs
+        rows.append({**v, "certificate": json.loads(attrs.get("certificate", "{}")),
+                     "recipe": json.loads(attrs.get("recipe", "{}"))})
+    return rows
+
+
+def recipe_diff(a: dict, b: dict, prefix: str = "") -> list[str]:
+    """Lines ``key: old -> new`` for every leaf where two canonical recipes differ."""
+    lines = []
+    for key in sorted(set(a) | set(b)):
+        left, right = a.get(key, "<absent>"), b.get(key, "<absent>")
+        if isinstance(left, dict) and isinstance(right, dict):
+            lines += recipe_diff(left, right, f"{prefix}{key}.")
+        elif left != right:
+            lines.append(f"{prefix}{key}: {json.dumps(left)} -> {json.dumps(right)}")
+    return lines

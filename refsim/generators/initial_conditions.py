@@ -175,6 +175,15 @@ _NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Load, 
           ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
 
 
+class _FloatConstants(ast.NodeTransformer):
+    """Integers become floats, so ``10**10**10`` overflows to inf instead of computing a huge integer."""
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            return ast.copy_location(ast.Constant(float(node.value)), node)
+        return node
+
+
 def check_expression(text: str) -> ast.Expression:
     """Parse a formula in x; only arithmetic, numbers and a few numpy functions are allowed."""
     try:
@@ -193,7 +202,7 @@ def check_expression(text: str) -> ast.Expression:
             raise ValueError(f"expression: only numbers are allowed as constants in {text!r}")
         if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS):
             raise ValueError(f"expression: only these functions may be called: {', '.join(sorted(_FUNCTIONS))}")
-    return tree
+    return ast.fix_missing_locations(_FloatConstants().visit(tree))
 
 
 class Formula(InitialCondition):
@@ -210,7 +219,8 @@ class Formula(InitialCondition):
     def __call__(self, x):
         x = np.asarray(x, dtype=float)
         names = {**_FUNCTIONS, **_CONSTANTS, "x": x, "L": self.length, "x0": self.origin}
-        value = eval(self.code, {"__builtins__": {}}, names)  # noqa: S307 - checked AST
+        with np.errstate(all="ignore"):
+            value = eval(self.code, {"__builtins__": {}}, names)  # noqa: S307 - checked AST
         return np.broadcast_to(np.asarray(value, dtype=float), x.shape).copy()
 
     def describe(self):

@@ -4,6 +4,7 @@ final tagged commit. Re-running an interrupted build resumes it."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -78,56 +79,124 @@ def _progress(total: int, initial: int, enabled: bool):
 
 
 def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | None = None,
-          progress: bool = True) -> BuildReport:
+          progress: bool = True, cluster=None) -> BuildReport:
+    """Build (or resume) the version ``spec`` into ``out/<name>`` and finalise it.
+
+    ``scheduler`` is the address of an existing Dask scheduler; ``cluster`` an
+    already constructed cluster object (dask-jobqueue); otherwise an embedded
+    LocalCluster of ``workers`` processes is started.
+    """
     path = Path(out) / spec.name
     repo = storage.open_repository(path)
     if storage.version_exists(repo, spec.version_id):
+        storage.point_main_at_newest(repo)
         return BuildReport(path, spec.version_id, _stored_summary(repo, spec.version_id), reused=True)
-    branch = storage.start_build(repo, spec)
-    done = storage.completed_partitions(repo, branch, spec)
-    todo = [p for p in range(spec.num_partitions) if p not in done]
-    if todo:
-        warm_up(spec.method, spec.kind)
-        with _client(workers, scheduler) as client, _progress(spec.num_partitions, len(done), progress) as bar:
-            _run(client, repo, branch, spec, todo, bar)
-    summary = storage.finalize(repo, branch, spec)
+    with storage.build_lock(path, spec.version_id):
+        branch = storage.start_build(repo, spec)
+        done = storage.completed_partitions(repo, branch, spec)
+        todo = [p for p in range(spec.num_partitions) if p not in done]
+        if todo:
+            warm_up(spec.method, spec.kind)
+            with _client(workers, scheduler, cluster) as client, \
+                    _progress(spec.num_partitions, len(done), progress) as bar:
+                _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1))
+        summary = storage.finalize(repo, branch, spec)
     rejections = storage.partition_rejections(repo, branch)
     return BuildReport(path, spec.version_id, summary, partitions_run=len(todo), rejections=rejections)
 
 
-def _run(client, repo, branch, spec, todo, bar) -> None:
+def _commit_partition(session, brief) -> None:
+    session.commit(
+        f"partition {brief['partition']}",
+        metadata={"kind": "partition", "partition": brief["partition"],
+                  "rejections": json.dumps(brief["rejections"]), "work": brief["work"]},
+    )
+
+
+def _run(client, repo, branch, spec, todo, bar, window: int) -> None:
+    """Keep at most ``window`` partitions in flight, so the driver's memory does not grow with the build."""
     from distributed import as_completed
 
     session = repo.writable_session(branch)
-    futures = [
-        client.submit(run_partition, spec, p, session.fork(), key=f"refsim-{spec.version_id}-{p}", pure=False)
-        for p in todo
-    ]
-    for future in as_completed(futures):
+    base = session  # forks of one session; each finished fork is merged into a fresh session and committed
+    pending = iter(todo)
+
+    def submit(p):
+        return client.submit(run_partition, spec, p, base.fork(), key=f"refsim-{spec.version_id}-{p}", pure=False)
+
+    queue = as_completed([submit(p) for p in itertools.islice(pending, window)])
+    for future in queue:
         fork, brief = future.result()
-        session.merge(fork)
-        session.commit(
-            f"partition {brief['partition']}",
-            metadata={"kind": "partition", "partition": brief["partition"],
-                      "rejections": json.dumps(brief["rejections"]), "work": brief["work"]},
-        )
         session = repo.writable_session(branch)
+        session.merge(fork)
+        _commit_partition(session, brief)
         future.release()
         bar.update(1)
+        nxt = next(pending, None)
+        if nxt is not None:
+            queue.add(submit(nxt))
+
+
+def build_partition_share(spec: BuildSpec, out: Path | str, index: int, count: int, progress: bool = False) -> dict:
+    """Array-job mode: build the partitions p with p % count == index, in this process, without Dask.
+
+    They are committed to the staging branch ``stage-<version>-<index>``; running the
+    same share again skips what is committed. ``finalize_staged`` assembles the version.
+    """
+    path = Path(out) / spec.name
+    repo = storage.open_repository(path)
+    if storage.version_exists(repo, spec.version_id):
+        return {"version": spec.version_id, "staged": [], "skipped": "version already finished"}
+    with storage.build_lock(path, f"{spec.version_id}-share-{index}"):
+        with storage.build_lock(path, f"{spec.version_id}-template", wait=True):
+            storage.start_build(repo, spec)
+        stage = storage.stage_branch(repo, spec, index)
+        done = storage.completed_partitions(repo, stage, spec)
+        mine = [p for p in range(spec.num_partitions) if p % count == index and p not in done]
+        if mine:
+            warm_up(spec.method, spec.kind)
+        for p in mine:
+            session = repo.writable_session(stage)
+            fork, brief = run_partition(spec, p, session.fork())
+            session.merge(fork)
+            _commit_partition(session, brief)
+    return {"version": spec.version_id, "staged": mine, "branch": stage}
+
+
+def finalize_staged(out_path: Path, spec: BuildSpec) -> BuildReport:
+    """Collect every staged partition of ``spec``'s version, check completeness, commit and tag."""
+    repo = storage.open_repository(out_path, create=False)
+    if storage.version_exists(repo, spec.version_id):
+        return BuildReport(out_path, spec.version_id, _stored_summary(repo, spec.version_id), reused=True)
+    with storage.build_lock(out_path, spec.version_id):
+        branch = storage.build_branch(spec.version_id)
+        storage.collect_stages(repo, spec)
+        missing = set(range(spec.num_partitions)) - storage.completed_partitions(repo, branch, spec)
+        if missing:
+            raise storage.IncompleteBuildError(
+                f"{len(missing)} of {spec.num_partitions} partitions are missing (first: {sorted(missing)[:5]}); "
+                "run their array tasks again, then finalize")
+        summary = storage.finalize(repo, branch, spec)
+        storage.drop_stages(repo, spec)
+    return BuildReport(out_path, spec.version_id, summary, rejections=storage.partition_rejections(repo, branch))
 
 
 class _client:
-    """A distributed Client: an existing scheduler, or an embedded LocalCluster of processes."""
+    """A distributed Client: an existing scheduler, a given cluster, or an embedded LocalCluster."""
 
-    def __init__(self, workers: int, scheduler: str | None):
-        self.workers, self.scheduler = workers, scheduler
+    def __init__(self, workers: int, scheduler: str | None, cluster=None):
+        self.workers, self.scheduler, self.given = workers, scheduler, cluster
 
     def __enter__(self):
         from distributed import Client, LocalCluster
 
+        self.cluster = None
         if self.scheduler:
-            self.cluster = None
             self.client = Client(self.scheduler)
+            return self.client
+        if self.given is not None:
+            self.given.scale(jobs=max(1, self.workers))
+            self.client = Client(self.given)
             return self.client
         os.environ.update({k: v for k, v in WORKER_ENV.items() if k.startswith("MALLOC")})
         self.cluster = LocalCluster(

@@ -15,7 +15,8 @@ from .spec import BuildSpec
 def ode_verifier(spec: BuildSpec, system) -> OdeVerifier:
     b = spec.budget
     return OdeVerifier(spec.method, system.functions(), spec.frame_interval, spec.frames, spec.tolerance,
-                       spec.dtype, OdeBudget(b.max_steps_per_frame, b.max_total_steps), horizon=spec.horizon)
+                       spec.dtype, OdeBudget(b.max_steps_per_frame, b.max_total_steps), horizon=spec.horizon,
+                       chaotic=spec.equation_class.chaotic)
 
 
 def state_arrays(system, frames: np.ndarray) -> dict[str, np.ndarray]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,7 +52,7 @@ class Time(_Strict):
 class Solver(_Strict):
     method: str | None = Field(None, description="PDE: etdrk4 (default) | ifrk4; ODE: gauss8 (default for "
                                                  "Hamiltonian systems) | dop853 (default otherwise) | ...")
-    points: int | None = Field(None, description="initial internal grid (a multiple of domain.points)")
+    points: int | None = Field(None, ge=4, description="initial internal grid (a multiple of domain.points)")
     steps_per_frame: int | None = Field(None, ge=1, description="initial steps per output interval (default 2)")
     max_points: int = Field(16384, ge=4)
     max_steps_per_frame: int = Field(1 << 20, ge=1)
@@ -134,6 +135,13 @@ class Recipe(_Strict):
                 separable_free = ", ".join(n for n, m in ODE_METHODS.items() if m.requires != "separable")
                 raise ValueError(f"solver.method: {self.solver.method} needs a separable Hamiltonian, which "
                                  f"{self.equation} is not; allowed: {separable_free}")
+        floor = {"float64": 1e-14, "float32": 2 * 2.0**-24}[self.dtype]
+        if self.tolerance < floor:
+            raise ValueError(f"tolerance: {self.tolerance:g} is below what {self.dtype} storage can certify; "
+                             f"allowed: >= {floor:.1e}")
+        if self.domain is not None and self.solver.max_points < (self.solver.points or self.domain.points):
+            raise ValueError(f"solver.max_points: {self.solver.max_points} is below the starting grid "
+                             f"{self.solver.points or self.domain.points}")
         if self.domain is not None and self.solver.points is not None and self.solver.points % self.domain.points:
             raise ValueError(
                 f"solver.points: must be a multiple of domain.points={self.domain.points} (got {self.solver.points})"
@@ -172,7 +180,7 @@ def _family_instance(ic: dict):
     except pydantic.ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
-        allowed = ", ".join(f.name for f in cls.__dataclass_fields__.values())
+        allowed = ", ".join(f.name for f in dataclasses.fields(cls)) or "no fields"
         msg = first["msg"].removeprefix("Value error, ")
         where = f"initial_condition.{loc}" if loc else "initial_condition"
         raise ValueError(f"{where}: {msg} (family {cls.name} takes: {allowed})") from None
@@ -180,7 +188,8 @@ def _family_instance(ic: dict):
 
 def format_error(err: pydantic.ValidationError) -> str:
     """One line: the field path, what is wrong, and what is allowed."""
-    first = err.errors()[0]
+    errors = err.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a "missing"
     loc = ".".join(str(p) for p in first["loc"])
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
@@ -200,9 +209,13 @@ def _model_at(loc) -> type[BaseModel] | None:
     model: Any = Recipe
     for part in loc:
         field = model.model_fields.get(part) if isinstance(part, str) else None
-        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+        if field is None:
             return None
-        model = field.annotation
+        options = typing.get_args(field.annotation) or (field.annotation,)  # unwrap Optional[...]
+        models = [t for t in options if isinstance(t, type) and issubclass(t, BaseModel)]
+        if not models:
+            return None
+        model = models[0]
     return model
 
 
@@ -249,6 +262,8 @@ def _load_array(recipe: Recipe, base: Path) -> tuple[ArrayFamily, str]:
             f"initial_condition.file: array has shape {values.shape}; allowed: ({n},) or "
             f"({recipe.samples}, {n}) = (samples, domain.points)"
         )
+    if np.iscomplexobj(values):
+        raise RecipeError("initial_condition.file: values must be real (the array is complex)")
     if not np.issubdtype(values.dtype, np.number) or not np.isfinite(values).all():
         raise RecipeError("initial_condition.file: values must be finite numbers")
     values = np.ascontiguousarray(values, dtype=float)
@@ -314,9 +329,13 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         observation_noise=recipe.observation_noise,
     )
     try:  # the first trajectory's draw checks that the initial condition fits the model
-        draw(spec, 0)
+        model_0, ic_0 = draw(spec, 0)
+        with np.errstate(all="ignore"):
+            values = ic_0(spec.grid.x) if spec.kind == "pde" else ic_0()
     except ValueError as err:
         raise RecipeError(f"initial_condition: {err}") from None
+    if not np.isfinite(values).all():
+        raise RecipeError("initial_condition: the first trajectory's values are not finite on the grid")
     return spec
 
 

@@ -62,6 +62,7 @@ class OdeVerifier:
     budget: OdeBudget = field(default_factory=OdeBudget)
     safety: float = 0.5
     horizon: str = "refuse"
+    chaotic: bool = False
     work: int = 0
 
     def __post_init__(self):
@@ -148,7 +149,7 @@ class OdeVerifier:
             s *= 4
         else:
             part = self.safety * self.tolerance
-            if observed < 1.0 and et.max() < _NOISE_CEILING:
+            if self.chaotic and observed < 1.0 and et.max() < _NOISE_CEILING:
                 return None  # amplified round-off: smaller steps cannot help
             ratio = (et.max() / part) ** (1.0 / self.spec.order)
             s *= 2 ** max(1, math.ceil(math.log2(ratio * 1.1)))

@@ -128,6 +128,7 @@ class Verifier:
         budget: Budget = Budget(),
         safety: float = 0.5,
         horizon: str = "refuse",
+        chaotic: bool = False,
     ):
         if horizon not in HORIZON_POLICIES:
             raise ValueError(f"horizon must be one of {HORIZON_POLICIES}, got {horizon!r}")
@@ -141,6 +142,7 @@ class Verifier:
         self.budget = budget
         self.safety = safety
         self.horizon = horizon
+        self.chaotic = chaotic
         self.work = 0  # point-steps computed, all runs included
 
     def _grid(self, num_points: int) -> FourierGrid:
@@ -179,7 +181,15 @@ class Verifier:
 
     def certify(self, problems: list[TrajectoryProblem], start: Resolution) -> list[Certified]:
         results: list[Certified | None] = [None] * len(problems)
-        pending = {i: start for i in range(len(problems))}
+        pending = {}
+        for i, problem in enumerate(problems):
+            u0 = problem.initial(self._grid(start.num_points).x)
+            if np.isfinite(u0).all():
+                pending[i] = start
+                continue
+            nan = np.full(self.num_frames, np.nan)
+            results[i] = Certified(NONFINITE, "the initial condition is not finite on the grid", start,
+                                   np.full((self.num_frames, self.output_grid.num_points), np.nan), nan, nan, nan, nan)
         attempts = dict.fromkeys(pending, 0)
         target = self.safety * self.tolerance
         while pending:
@@ -220,7 +230,7 @@ class Verifier:
         else:
             if es.max() > part:
                 n *= 2
-            if et.max() > part and observed < 1.0 and et.max() < _NOISE_CEILING:
+            if self.chaotic and et.max() > part and observed < 1.0 and et.max() < _NOISE_CEILING:
                 # runs that agree closely yet do not converge as the step shrinks: the
                 # difference is amplified round-off (chaos), and smaller steps only add more
                 return None

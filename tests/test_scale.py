@@ -1,0 +1,217 @@
+"""Scale-out and durability: kills and resumes, an external scheduler, array jobs, locks, versions, export."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+import yaml
+
+import refsim
+
+CLI = [sys.executable, "-m", "refsim.cli"]
+RECIPE = {
+    "name": "durable", "equation": "burgers", "parameters": {"nu": {"uniform": [0.05, 0.1]}},
+    "domain": {"length": 6.283185307179586, "points": 32}, "time": {"end": 2.0, "frames": 9},
+    "initial_condition": {"family": "fourier", "modes": 3, "amplitude": 0.5}, "samples": 16, "seed": 4,
+    "tolerance": 1e-9, "partition_size": 2,
+}
+
+
+def _write(tmp_path, **changes) -> Path:
+    path = tmp_path / f"{changes.get('name', RECIPE['name'])}.yaml"
+    path.write_text(yaml.safe_dump({**RECIPE, **changes}))
+    return path
+
+
+def _generate(recipe, out, *extra, timeout=300):
+    return subprocess.run(CLI + ["generate", str(recipe), "--out", str(out), "--quiet", *extra],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _same_store(a: Path, b: Path) -> None:
+    x, y = refsim.open(a, include_rejected=True), refsim.open(b, include_rejected=True)
+    assert set(x.data_vars) == set(y.data_vars)
+    for name in x.data_vars:
+        np.testing.assert_array_equal(x[name].values, y[name].values, err_msg=name)
+    assert x.attrs["manifest"] == y.attrs["manifest"]  # content checksums of every chunk, byte for byte
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference")
+    recipe = _write(out)
+    assert _generate(recipe, out).returncode == 0
+    return recipe, out / "durable"
+
+
+def _kill_at_random(recipe, out, rng, target):
+    proc = subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(out), "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(1.0, 7.0))
+    victims = [proc.pid]
+    if target == "worker":
+        children = [c for c in psutil.Process(proc.pid).children(recursive=True) if "worker" in " ".join(
+            c.cmdline()) or "spawn" in " ".join(c.cmdline())]
+        victims = [c.pid for c in children[-1:]] or victims
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if target == "driver":
+        proc.wait()
+        for child in psutil.Process().children(recursive=True):  # orphaned cluster processes
+            if child.pid != proc.pid:
+                child.kill()
+    return proc
+
+
+def _fault_trials(trials, reference, tmp_path):
+    recipe, ref_store = reference
+    rng = np.random.default_rng(trials)
+    for trial in range(trials):
+        out = tmp_path / f"trial{trial}"
+        target = "driver" if trial % 2 == 0 else "worker"
+        proc = _kill_at_random(recipe, out, rng, target)
+        if target == "worker":
+            proc.wait(timeout=300)  # the nanny restarts the worker; the build may simply finish
+        resumed = _generate(recipe, out)
+        assert resumed.returncode == 0, resumed.stderr
+        _same_store(out / "durable", ref_store)
+        check = subprocess.run(CLI + ["verify", str(out / "durable"), "--resolve", "1"], capture_output=True,
+                               text=True, timeout=300)
+        assert check.returncode == 0, check.stdout
+
+
+def test_sigkill_and_resume_equals_uninterrupted(reference, tmp_path):
+    _fault_trials(2, reference, tmp_path)
+
+
+@pytest.mark.slow
+def test_sigkill_and_resume_twenty_trials(reference, tmp_path):
+    _fault_trials(20, reference, tmp_path)
+
+
+def test_external_scheduler_on_loopback(reference, tmp_path):
+    recipe, ref_store = reference
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", "0", "--no-dashboard", "--scheduler-file", str(tmp_path / "s.json")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        for _ in range(50):
+            if (tmp_path / "s.json").exists():
+                break
+            time.sleep(0.2)
+        address = json.loads((tmp_path / "s.json").read_text())["address"]
+        env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+        workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                     "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   for _ in range(2)]
+        out = _generate(recipe, tmp_path / "ext", "--scheduler", address)
+        assert out.returncode == 0, out.stderr
+        _same_store(tmp_path / "ext" / "durable", ref_store)
+    finally:
+        for p in [*workers, scheduler]:
+            p.kill()
+
+
+def test_array_job_path_equals_dask_build(reference, tmp_path):
+    recipe, ref_store = reference
+    out = tmp_path / "array"
+    tasks = [subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(out), "--partition", f"{i}/4", "--quiet"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    for t in tasks:
+        assert t.wait(timeout=300) == 0, t.stderr.read()
+    incomplete = subprocess.run(CLI + ["verify", str(out / "durable")], capture_output=True, text=True)
+    assert incomplete.returncode != 0  # nothing is finished before finalize
+    done = subprocess.run(CLI + ["finalize", str(out / "durable")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _same_store(out / "durable", ref_store)
+
+
+def test_finalize_refuses_missing_partitions(tmp_path):
+    recipe = _write(tmp_path, name="partial")
+    assert _generate(recipe, tmp_path, "--partition", "0/2").returncode == 0
+    out = subprocess.run(CLI + ["finalize", str(tmp_path / "partial")], capture_output=True, text=True)
+    assert out.returncode == 1 and "partitions are missing" in out.stderr
+
+
+def test_second_build_of_same_version_is_refused(tmp_path):
+    recipe = _write(tmp_path, name="locked", samples=24)
+    first = subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(tmp_path), "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)
+    second = _generate(recipe, tmp_path)
+    assert first.wait(timeout=300) == 0
+    if second.returncode != 0:
+        assert "another process" in second.stderr and "building locked" in second.stderr
+    assert subprocess.run(CLI + ["verify", str(tmp_path / "locked")], capture_output=True).returncode == 0
+
+
+def test_read_only_directory_gives_clear_message(tmp_path):
+    if os.geteuid() == 0:
+        target = Path("/proc/refsim-cannot-write-here")  # root ignores permission bits; /proc refuses all
+    else:
+        target = tmp_path / "ro"
+        target.mkdir()
+        target.chmod(0o500)
+    out = _generate(_write(tmp_path), target)
+    assert out.returncode == 1 and out.stderr.startswith("error: cannot write the store") and "Traceback" not in \
+        out.stderr
+
+
+def test_versions_diff_and_plain_zarr_export(reference, tmp_path):
+    recipe, ref_store = reference
+    other = _write(tmp_path, tolerance=1e-7)
+    store_root = tmp_path / "v"
+    for r in (recipe, other):
+        assert _generate(r, store_root).returncode == 0
+    listing = subprocess.run(CLI + ["versions", str(store_root / "durable")], capture_output=True, text=True)
+    rows = listing.stdout.strip().splitlines()
+    assert len(rows) == 2 and all("certified 16/16" in r for r in rows)
+    v1, v2 = (r.split()[0] for r in rows)
+    diff = subprocess.run(CLI + ["diff", str(store_root / "durable"), v1, v2], capture_output=True, text=True)
+    assert diff.stdout.strip() == "tolerance: 1e-09 -> 1e-07"
+    assert refsim.open(store_root / "durable").attrs["version_id"] == v2  # newest
+    np.testing.assert_array_equal(refsim.open(f"{store_root / 'durable'}@{v1}")["u"].values,
+                                  refsim.open(ref_store)["u"].values)
+    export = subprocess.run(CLI + ["export", f"{store_root / 'durable'}@{v1}", "--zarr", str(tmp_path / "plain")],
+                            capture_output=True, text=True)
+    assert export.returncode == 0, export.stderr
+    plain = refsim.open(tmp_path / "plain")
+    assert plain.attrs["version_id"] == v1
+    np.testing.assert_array_equal(plain["u"].values, refsim.open(ref_store)["u"].values)
+    import xarray as xr
+
+    assert xr.open_zarr(tmp_path / "plain", consolidated=False).attrs["manifest"] == plain.attrs["manifest"]
+
+
+def test_jobscripts_carry_requested_resources(tmp_path):
+    config = tmp_path / "cluster.yaml"
+    config.write_text(yaml.safe_dump({"queue": "short", "account": "proj42", "cores": 4, "memory": "16GiB",
+                                      "walltime": "02:30:00", "job_extra_directives": ["--constraint=cpu"],
+                                      "scheduler_host": "127.0.0.1"}))
+    recipe = _write(tmp_path)
+    slurm = subprocess.run(CLI + ["jobscript", str(recipe), "--cluster", "slurm", "--cluster-config", str(config)],
+                           capture_output=True, text=True, timeout=120)
+    assert slurm.returncode == 0, slurm.stderr
+    for line in ("#SBATCH -p short", "#SBATCH -A proj42", "#SBATCH --cpus-per-task=4", "#SBATCH -t 02:30:00",
+                 "#SBATCH --constraint=cpu", "NUMBA_NUM_THREADS=1"):
+        assert line in slurm.stdout, line
+    assert "#SBATCH --mem=16G" in slurm.stdout or "#SBATCH --mem=17G" in slurm.stdout
+    pbs = subprocess.run(CLI + ["jobscript", str(recipe), "--cluster", "pbs", "--cluster-config", str(config)],
+                         capture_output=True, text=True, timeout=120)
+    assert pbs.returncode == 0 and "#PBS -q short" in pbs.stdout and "#PBS -l walltime=02:30:00" in pbs.stdout
+    assert "#PBS -A proj42" in pbs.stdout and "ncpus=4" in pbs.stdout
+    array = subprocess.run(CLI + ["jobscript", str(recipe), "--cluster", "slurm", "--cluster-config", str(config),
+                                  "--array", "4", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert "#SBATCH --array=0-3" in array.stdout and "--partition ${SLURM_ARRAY_TASK_ID}/4" in array.stdout
+    assert "refsim finalize" in array.stdout or "finalize" in array.stdout

@@ -45,9 +45,10 @@ def test_kdv_one_soliton_every_frame():
     assert err.max() <= 1e-10
 
 
-@pytest.mark.parametrize("alpha,beta", [(6.0, 1.0), (-6.0, -1.0)])
+@pytest.mark.parametrize("alpha,beta", [(6.0, 1.0)])
 def test_kdv_two_soliton_hirota_every_frame(alpha, beta):
-    """Collision of k = 1 and 0.6 solitons: Hirota's solution, also in DGNet's time-reversed convention."""
+    """Collision of k = 1 and 0.6 solitons: Hirota's solution (DGNet's time-reversed convention is an
+    exact case of the registry, calibrated in test_certificates)."""
     eq = EQUATIONS["kdv"](alpha=alpha, beta=beta)
     grid = FourierGrid(256, 80.0)
     ic = Solitons([1.0, 0.6], [35.0, 42.0], alpha, beta, grid.domain_length, 0.0, images=1, hirota=True)

@@ -66,6 +66,10 @@ def session_for(repo: icechunk.Repository, version: str | None):
 def open_dataset(path: str | Path, version: str | None = None, include_rejected: bool = False,
                  chunks: dict | None | str = "auto") -> xr.Dataset:
     path, version = split_version(path, version)
+    if not path.exists() and len(path.parts) == 1:  # a dataset name: resolve it through the catalog
+        from .index import resolve
+
+        path, version = resolve(str(path), version)
     chunks = {} if chunks == "auto" else chunks
     if is_plain_zarr(path):
         ds = xr.open_zarr(path, consolidated=False, chunks=chunks)

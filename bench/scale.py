@@ -1,0 +1,291 @@
+"""The case ``scale``: whole refsim builds on a Dask LocalCluster, throughput and worker memory.
+
+Every build is the real pipeline (``parse_recipe`` -> ``build_spec`` -> ``build(spec, out, workers=W)``,
+an embedded LocalCluster of W single-threaded worker processes, icechunk store, one commit per
+partition, final certificate), run in a fresh Python subprocess (``python -c``, so the spawned
+workers import only refsim, not this benchmark) into a fresh temporary directory, so every
+build computes everything.
+
+1. Throughput: ``THROUGHPUT_RECIPE`` (Burgers, N = 32, 9 frames, tolerance 1e-9: ``THROUGHPUT_SAMPLES``
+   trajectories in partitions of 8) with 1 and with 2 workers. In each subprocess, after the
+   driver's own numba warm-up (reported, not timed): (a) the start of a LocalCluster alone as
+   ``build`` makes it (W workers ready) and its close; (b) a tiny build of the same recipe with
+   ``TINY_SAMPLES`` trajectories (one partition): the fixed cost of a build (cluster start and
+   close, worker imports and numba cache loads, template, finalize); (c) the full build. Wall time
+   is that of the ``build(...)`` call. Throughput = trajectories / wall; "net" = (N - tiny) /
+   (wall - tiny wall), the rate once the fixed cost is paid. Scaling efficiency = t1 / (2 t2), on
+   the wall times and on the net times. One run each (no repeats: a build takes 10-30 s).
+2. Worker memory: ``MEMORY_RECIPE`` (Burgers, N = 16, 5 frames, tolerance 1e-6, partitions of 50;
+   cheaper per trajectory, not fewer) built with 2 workers for ``MEMORY_SAMPLES`` = 100 and 10 000
+   trajectories. While the build subprocess runs, this process samples the resident set size of
+   the driver and of each of its worker processes (its children started by multiprocessing's
+   spawn) every 0.2 s with psutil, and also reads each process's kernel high-water mark VmHWM
+   (``/proc/<pid>/status``, the true peak RSS, which sampling can miss). Reported: the largest
+   worker peak and the driver's peak for both sizes, their ratio, and for 10 000 the mean worker RSS
+   at 25/50/75/100 % of the build (flat = nothing accumulates per partition).
+
+The machine is shared: before each measurement the 1-minute load average is printed, and after it
+the CPU time other processes used during it (system busy time minus this benchmark's subprocess
+tree, in cores), with a warning when other processes held more than a quarter of a core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+BASE_RECIPE = {
+    "name": "bench-scale", "equation": "burgers", "parameters": {"nu": {"uniform": [0.05, 0.1]}},
+    "domain": {"length": 6.283185307179586, "points": 32}, "time": {"end": 2.0, "frames": 9},
+    "initial_condition": {"family": "fourier", "modes": 3, "amplitude": 0.5},
+    "samples": 256, "seed": 1, "tolerance": 1e-9, "partition_size": 8,
+}
+THROUGHPUT_SAMPLES = 192
+TINY_SAMPLES = 2
+MEMORY_RECIPE = {**BASE_RECIPE, "name": "bench-memory", "domain": {**BASE_RECIPE["domain"], "points": 16},
+                 "time": {"end": 2.0, "frames": 5}, "tolerance": 1e-6, "partition_size": 50}
+MEMORY_SAMPLES = (100, 10_000)
+WORKER_COUNTS = (1, 2)
+SAMPLE_INTERVAL = 0.2  # seconds between RSS samples
+OTHER_LOAD_WARN = 0.25  # cores used by other processes during a measurement above which it is flagged
+
+# Runs in a fresh interpreter: python -c DRIVER '<json>'. Prints one JSON line at the end.
+DRIVER = r"""
+import json, logging, os, sys, tempfile, time
+from pathlib import Path
+job = json.loads(sys.argv[1])
+from refsim.schemas.recipe import parse_recipe, build_spec
+from refsim.pipeline import build as pipeline
+out = {}
+t = time.perf_counter()
+pipeline.warm_up("etdrk4")
+out["warm_up"] = time.perf_counter() - t
+if job.get("cluster"):
+    from distributed import Client, LocalCluster
+    os.environ.update({k: v for k, v in pipeline.WORKER_ENV.items() if k.startswith("MALLOC")})
+    t = time.perf_counter()
+    cluster = LocalCluster(n_workers=job["workers"], threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR, env=pipeline.WORKER_ENV)
+    client = Client(cluster)
+    client.wait_for_workers(job["workers"])
+    out["cluster_start"] = time.perf_counter() - t
+    t = time.perf_counter()
+    client.close()
+    cluster.close()
+    out["cluster_close"] = time.perf_counter() - t
+for label, recipe in job["builds"]:
+    spec = build_spec(parse_recipe(recipe))
+    with tempfile.TemporaryDirectory(prefix="refsim-bench-scale-") as tmp:
+        t = time.perf_counter()
+        report = pipeline.build(spec, Path(tmp), workers=job["workers"], progress=False)
+        wall = time.perf_counter() - t
+    out[label] = {"wall": wall, "samples": spec.samples, "partitions": report.partitions_run,
+                  "certified": report.summary.get("certified"), "rejected": report.summary.get("rejected"),
+                  "reused": report.reused}
+print(json.dumps(out), flush=True)
+"""
+
+
+def recipe(base: dict, samples: int) -> dict:
+    return {**base, "samples": samples}
+
+
+def busy_cpu_seconds() -> float:
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+
+def children_cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def high_water_mark(pid: int) -> int | None:
+    """VmHWM of a live process in bytes (Linux), else None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class Tracked:
+    role: str  # driver | worker | other
+    peak_rss: int = 0
+    hwm: int = 0
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, rss)
+
+
+def classify(proc: psutil.Process) -> str:
+    try:
+        cmd = " ".join(proc.cmdline())
+    except psutil.Error:
+        return "other"
+    if "resource_tracker" in cmd:
+        return "other"
+    return "worker" if "spawn_main" in cmd else "other"
+
+
+@dataclass
+class Run:
+    result: dict
+    seconds: float  # subprocess wall time
+    other_cores: float  # mean number of cores busy with processes outside this benchmark
+    load_before: float
+    tracked: dict[int, Tracked] = field(default_factory=dict)
+
+    def peaks(self, role: str) -> list[int]:
+        """Peak resident bytes per process of ``role``: the larger of sampled RSS and VmHWM."""
+        return [max(t.peak_rss, t.hwm) for t in self.tracked.values() if t.role == role]
+
+
+def run_driver(job: dict, sample: bool = False) -> Run:
+    """Run DRIVER in a subprocess; with ``sample``, track the RSS of it and its descendants."""
+    load_before = os.getloadavg()[0]
+    busy0, kids0, t0 = busy_cpu_seconds(), children_cpu_seconds(), time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, json.dumps(job)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    tracked: dict[int, Tracked] = {}
+    if sample:
+        root = psutil.Process(proc.pid)
+        tracked[proc.pid] = Tracked("driver")
+        while proc.poll() is None:
+            now = time.perf_counter() - t0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for p in procs:
+                try:
+                    rss = p.memory_info().rss
+                except psutil.Error:
+                    continue
+                entry = tracked.get(p.pid)
+                if entry is None:
+                    entry = tracked[p.pid] = Tracked(classify(p))
+                entry.peak_rss = max(entry.peak_rss, rss)
+                entry.samples.append((now, rss))
+                entry.hwm = max(entry.hwm, high_water_mark(p.pid) or 0)
+            time.sleep(SAMPLE_INTERVAL)
+    stdout, stderr = proc.communicate()
+    seconds = time.perf_counter() - t0
+    other = (busy_cpu_seconds() - busy0) - (children_cpu_seconds() - kids0)
+    if proc.returncode != 0:
+        raise RuntimeError(f"build subprocess failed ({proc.returncode}):\n{stderr[-4000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return Run(result, seconds, max(other, 0.0) / seconds, load_before, tracked)
+
+
+def load_note(run: Run) -> str:
+    text = f"load avg (1 min) before {run.load_before:.2f}; other processes used {run.other_cores:.2f} cores during it"
+    if run.other_cores > OTHER_LOAD_WARN:
+        text += f"  <-- machine busy ({os.cpu_count()} CPUs): timings are pessimistic"
+    return text
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:.0f}"
+
+
+def bench_scale(args, say: Callable[[str], None]) -> list[list[str]]:
+    """Run the scale case; table rows [what, setting, wall, rate, peak RSS, ratio]."""
+    ncpu = os.cpu_count()
+    load = os.getloadavg()
+    say(f"\n[scale] full refsim builds (parse_recipe -> build_spec -> build, embedded Dask LocalCluster, "
+        f"single-threaded worker processes); {ncpu} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if load[0] > 0.5 * ncpu:
+        say(f"  note: the load average is high for {ncpu} CPUs before this case starts (other processes, or the "
+            "cases before it); the numbers below are pessimistic")
+    rows: list[list[str]] = []
+
+    base = BASE_RECIPE
+    n = THROUGHPUT_SAMPLES
+    say(f"  throughput recipe: burgers, nu ~ U[0.05, 0.1], N={base['domain']['points']}, "
+        f"T={base['time']['end']:g}, {base['time']['frames']} frames, fourier modes=3, tolerance "
+        f"{base['tolerance']:g}, {n} trajectories in partitions of {base['partition_size']}")
+    walls, nets = {}, {}
+    for w in WORKER_COUNTS:
+        job = {"workers": w, "cluster": True,
+               "builds": [["tiny", recipe(base, TINY_SAMPLES)], ["full", recipe(base, n)]]}
+        run = run_driver(job)
+        r = run.result
+        tiny, full = r["tiny"], r["full"]
+        walls[w] = full["wall"]
+        nets[w] = (full["wall"] - tiny["wall"]) / (full["samples"] - tiny["samples"])
+        say(f"  {w} worker(s): LocalCluster start {r['cluster_start']:.2f} s (close {r['cluster_close']:.2f} s); "
+            f"tiny build ({TINY_SAMPLES} traj.) {tiny['wall']:.2f} s; full build {full['wall']:.2f} s "
+            f"({full['partitions']} partitions, {full['certified']} certified, {full['rejected']} rejected); "
+            f"driver numba warm-up {r['warm_up']:.2f} s (untimed)")
+        say(f"    {load_note(run)}")
+        rows.append([f"build, {w} worker{'s' if w > 1 else ''}", f"{n} traj. (burgers N=32, tol 1e-9)",
+                     f"{full['wall']:.2f}", f"{n / full['wall']:.1f} traj/s (net {1 / nets[w]:.1f})", "", ""])
+        rows.append(["", "  fixed cost: tiny build / cluster start", f"{tiny['wall']:.2f} / {r['cluster_start']:.2f}",
+                     "", "", ""])
+    eff_wall = walls[1] / (2 * walls[2])
+    eff_net = nets[1] / (2 * nets[2])
+    say(f"  scaling efficiency t1 / (2 t2): {eff_wall:.2f} on build wall time, {eff_net:.2f} net of the fixed cost")
+    rows.append(["", "scaling efficiency t1/(2 t2)", "", f"{eff_wall:.2f} (net {eff_net:.2f})", "", ""])
+
+    m = MEMORY_RECIPE
+    say(f"  memory recipe: burgers, N={m['domain']['points']}, T={m['time']['end']:g}, {m['time']['frames']} frames, "
+        f"tolerance {m['tolerance']:g}, partitions of {m['partition_size']}; 2 workers; RSS sampled every "
+        f"{SAMPLE_INTERVAL} s + VmHWM")
+    peaks = {}
+    for count in MEMORY_SAMPLES:
+        run = run_driver({"workers": 2, "builds": [["full", recipe(m, count)]]}, sample=True)
+        full = run.result["full"]
+        workers = run.peaks("worker")
+        driver = run.peaks("driver")[0]
+        peaks[count] = (max(workers) if workers else 0, driver)
+        say(f"  {count} traj.: build {full['wall']:.1f} s ({full['partitions']} partitions, {full['certified']} "
+            f"certified, {full['rejected']} rejected); worker peak RSS "
+            f"{', '.join(mib(p) for p in workers)} MiB; driver peak {mib(driver)} MiB")
+        if count == MEMORY_SAMPLES[-1]:
+            say(f"    worker RSS over the build: {timeline(run)}")
+        say(f"    {load_note(run)}")
+        rows.append([f"memory, 2 workers", f"{count} traj. (N=16, 5 frames, tol 1e-6)", f"{full['wall']:.2f}",
+                     f"{count / full['wall']:.0f} traj/s", f"{mib(peaks[count][0])} / {mib(driver)}", ""])
+    (w_small, d_small), (w_large, d_large) = peaks[MEMORY_SAMPLES[0]], peaks[MEMORY_SAMPLES[-1]]
+    ratio = f"{w_large / w_small:.2f}x / {d_large / d_small:.2f}x"
+    rows[-1][5] = ratio
+    say(f"  peak RSS {MEMORY_SAMPLES[-1]} vs {MEMORY_SAMPLES[0]} trajectories: worker {mib(w_large)} vs "
+        f"{mib(w_small)} MiB ({w_large / w_small:.2f}x), driver {mib(d_large)} vs {mib(d_small)} MiB "
+        f"({d_large / d_small:.2f}x)")
+    return rows
+
+
+def timeline(run: Run) -> str:
+    """Mean worker RSS at 25/50/75/100 % of the time the workers were alive."""
+    series = [t.samples for t in run.tracked.values() if t.role == "worker" and t.samples]
+    if not series:
+        return "no worker samples"
+    start = min(s[0][0] for s in series)
+    end = max(s[-1][0] for s in series)
+    parts = []
+    for q in (0.25, 0.5, 0.75, 1.0):
+        at = start + q * (end - start)
+        values = [min(s, key=lambda x: abs(x[0] - at))[1] for s in series]
+        parts.append(f"{int(q * 100)}% {mib(sum(values) / len(values))}")
+    return ", ".join(parts) + " MiB (mean over workers)"
+
+
+SCALE_HEADERS = ["measurement", "setting", "wall [s]", "throughput", "peak RSS [MiB] worker/driver",
+                 "10k/100 ratio"]
+SCALE_RIGHT = {2, 3, 4, 5}
+
+
+def _unused(path: Path) -> None:  # pragma: no cover
+    pass

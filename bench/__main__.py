@@ -72,6 +72,7 @@ from refsim.solvers.semilinear import solve_frames  # noqa: E402
 
 from . import cases as cases_module  # noqa: E402
 from . import ode as ode_module  # noqa: E402
+from . import scale as scale_module  # noqa: E402
 from .measure import ToleranceSearch, best_of, cold_compile_seconds, numba_cache_state  # noqa: E402
 from .peers import LAYOUTS, dop853  # noqa: E402
 
@@ -139,7 +140,10 @@ def print_table(rows: list[dict]) -> None:
                "refsim/scipy"]
     cells = [[r["problem"], r["method"], r["setting"], r["error"], f"{r['wall']:.3f}", f"{r['rate']:.3e}",
               r["rhs"], r["ratio"]] for r in rows]
-    right = {3, 4, 5, 6, 7}
+    print_cells(headers, cells, {3, 4, 5, 6, 7})
+
+
+def print_cells(headers: list[str], cells: list[list[str]], right: set[int]) -> None:
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
 
     def line(values):
@@ -155,7 +159,8 @@ def print_table(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="ks,kdv,kepler", help="comma-separated: ks, kdv, kepler (default: all)")
+    parser.add_argument("--cases", default="ks,kdv,kepler,scale",
+                        help="comma-separated: ks, kdv, kepler, scale (default: all)")
     parser.add_argument("--layout", choices=LAYOUTS, default="stacked", help="scipy batch layout")
     parser.add_argument("--repeats", type=int, default=3, help="timed scipy runs per measurement (best is kept)")
     parser.add_argument("--refsim-repeats", type=int, default=5, help="timed refsim runs per measurement")
@@ -163,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cold-compile", action="store_true", help="skip the numba compile-time subprocess")
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.cases.split(",") if k.strip()]
-    known = [*cases_module.CASES, "kepler"]
+    known = [*cases_module.CASES, "kepler", "scale"]
     unknown = [k for k in keys if k not in known]
     if unknown:
         parser.error(f"unknown case(s) {unknown}; choose from {sorted(known)}")
@@ -178,9 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         first = warm_up()
         say(f"first refsim call in this process: {first:.2f} s ({numba_cache_state()}); excluded from timings")
 
-    rows = []
+    rows, scale_rows = [], []
     for key in keys:
-        rows += ode_module.bench_kepler(args, say) if key == "kepler" else bench_case(cases_module.CASES[key](), args)
+        if key == "scale":
+            scale_rows = scale_module.bench_scale(args, say)
+        elif key == "kepler":
+            rows += ode_module.bench_kepler(args, say)
+        else:
+            rows += bench_case(cases_module.CASES[key](), args)
 
     say("\nResults (wall = best of the timed runs; sample-steps/s = B x refsim steps / wall for both rows;")
     if pde_keys:
@@ -194,8 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         say("  scipy one solve_ivp per orbit, t_eval = frames, plain Python RHS, atol = rtol * 1e-3, loosest rtol")
         say("  with error <= refsim's (scipy's floor: rtol = 100 eps); RHS evals summed over the orbits (gauss8:")
         say("  Jacobian evaluations included); '>' = scipy missed the target, the ratio is a lower bound)")
-    say()
-    print_table(rows)
+    if rows:
+        say()
+        print_table(rows)
+    if scale_rows:
+        say("\nScale (whole builds; throughput = trajectories / build wall time; peak RSS = kernel high-water mark):")
+        print_cells(scale_module.SCALE_HEADERS, scale_rows, scale_module.SCALE_RIGHT)
     say(f"\ntotal bench time: {time.perf_counter() - T_START:.1f} s")
     return 0
 

@@ -39,7 +39,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psutil
 
@@ -256,7 +255,7 @@ def bench_scale(args, say: Callable[[str], None]) -> list[list[str]]:
         if count == MEMORY_SAMPLES[-1]:
             say(f"    worker RSS over the build: {timeline(run)}")
         say(f"    {load_note(run)}")
-        rows.append([f"memory, 2 workers", f"{count} traj. (N=16, 5 frames, tol 1e-6)", f"{full['wall']:.2f}",
+        rows.append(["memory, 2 workers", f"{count} traj. (N=16, 5 frames, tol 1e-6)", f"{full['wall']:.2f}",
                      f"{count / full['wall']:.0f} traj/s", f"{mib(peaks[count][0])} / {mib(driver)}", ""])
     (w_small, d_small), (w_large, d_large) = peaks[MEMORY_SAMPLES[0]], peaks[MEMORY_SAMPLES[-1]]
     ratio = f"{w_large / w_small:.2f}x / {d_large / d_small:.2f}x"
@@ -286,6 +285,3 @@ SCALE_HEADERS = ["measurement", "setting", "wall [s]", "throughput", "peak RSS [
                  "10k/100 ratio"]
 SCALE_RIGHT = {2, 3, 4, 5}
 
-
-def _unused(path: Path) -> None:  # pragma: no cover
-    pass

@@ -1,6 +1,17 @@
 """What to simulate: equations, initial-condition families, samplers and built-in recipes."""
 
-from . import advection, allen_cahn, burgers, heat, kdv, kuramoto_sivashinsky, systems  # noqa: F401
+from . import (  # noqa: F401
+    advection,
+    allen_cahn,
+    burgers,
+    cahn_hilliard,
+    fisher_kpp,
+    heat,
+    kdv,
+    kuramoto_sivashinsky,
+    swift_hohenberg,
+    systems,
+)
 from .base import EQUATIONS, Equation, Invariant, Parameter
 from .initial_conditions import FAMILIES, ArrayFamily, Family, InitialCondition
 from .recipes import RECIPES, recipe_path

@@ -247,21 +247,60 @@ class Expression(Family):
 
 
 class GridSamples(InitialCondition):
-    """Values given at the output grid points, extended by trigonometric interpolation."""
+    """Values at equispaced points, extended to any x by trigonometric interpolation."""
 
     def __init__(self, values, length, origin):
         self.values = np.asarray(values, dtype=float)
         self.length, self.origin = length, origin
 
     def __call__(self, x):
-        n, m = self.values.size, np.size(x)
-        target = FourierGrid(m, self.length, self.origin)
-        if not np.allclose(target.x, x, rtol=0, atol=1e-12 * self.length):
-            raise ValueError("grid samples can only be evaluated on a periodic grid of the same domain")
-        return target.interpolate_from(self.values) if m != n else self.values.copy()
+        x = np.asarray(x, dtype=float)
+        n, m = self.values.size, x.size
+        target = FourierGrid(m, self.length, self.origin) if m >= 4 and m % 2 == 0 else None
+        on_grid = target is not None and np.allclose(target.x, x, rtol=0, atol=1e-12 * self.length)
+        if on_grid and m % n == 0:
+            return target.interpolate_from(self.values) if m != n else self.values.copy()
+        return self._interpolant(x)
+
+    def _interpolant(self, x):
+        n = self.values.size
+        v_hat = np.fft.rfft(self.values) / n
+        weights = np.full(v_hat.size, 2.0)
+        weights[0] = 1.0
+        if n % 2 == 0:
+            weights[-1] = 1.0  # the Nyquist term is real: cos, split evenly between +-n/2
+        k = 2 * np.pi * np.arange(v_hat.size) / self.length
+        waves = np.exp(1j * np.outer(x.ravel() - self.origin, k))
+        return ((waves * (weights * v_hat)).real.sum(axis=1)).reshape(x.shape)
 
     def describe(self):
         return {"points": int(self.values.size)}
+
+
+@dataclass(frozen=True)
+class GridNoise(Family):
+    """Independent uniform values at ``points`` equispaced points, as a smooth periodic function.
+
+    The values are drawn from U(``low``, ``high``) (DGNet's Cahn-Hilliard data use
+    50 points and U(-0.05, 0.05)); between the points the function is their
+    trigonometric interpolant, so it can be evaluated on every finer grid whose
+    size is a multiple of ``points``.
+    """
+
+    name = "grid_noise"
+    description = "i.i.d. uniform grid values, extended by trigonometric interpolation"
+    points: int = 50
+    low: float = -0.05
+    high: float = 0.05
+
+    def __post_init__(self):
+        if self.points < 4 or self.points % 2:
+            raise ValueError(f"points: must be even and >= 4, got {self.points}")
+        if not self.high > self.low:
+            raise ValueError(f"high: must be > low ({self.low:g}), got {self.high:g}")
+
+    def sample(self, rng, equation, length, origin):
+        return GridSamples(rng.uniform(self.low, self.high, self.points), length, origin)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ ROUNDING = {"float64": 2.0**-53, "float32": 2.0**-24}
 HORIZON_POLICIES = ("refuse", "flag")
 _ORDER_FLOOR = 1e-13  # differences below this are round-off: no order can be observed
 _NOISE_CEILING = 1e-3  # a non-converging difference below this is noise, not a step too large
+_MAX_STEP_DOUBLINGS = 4  # per refinement: far from the asymptotic regime the predicted factor means nothing
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ class Verifier:
                 return None
             if et.max() > part:
                 ratio = (et.max() / part) ** (1.0 / self.order)
-                s *= 2 ** max(1, math.ceil(math.log2(ratio * 1.1)))
+                s *= 2 ** min(max(1, math.ceil(math.log2(ratio * 1.1))), _MAX_STEP_DOUBLINGS)
             if n == res.num_points and s == res.steps_per_frame:
                 s *= 2
         b = self.budget

@@ -15,8 +15,17 @@ def certify_one(equation, ic, grid: FourierGrid, end: float, frames: int, tolera
 
 
 def relative_error(u, exact):
-    """Per-frame max|u - exact| / max|exact|."""
+    """Per-frame max|u - exact| / max|exact| (frames first; every field and direction counts)."""
+    u, exact = np.asarray(u), np.asarray(exact)
+    if exact.ndim >= 3:
+        u, exact = u.reshape(u.shape[0], -1), exact.reshape(exact.shape[0], -1)
     return np.abs(u - exact).max(axis=-1) / np.abs(exact).max(axis=-1)
+
+
+def grid_of(equation, points: int, length: float, origin: float = 0.0) -> FourierGrid:
+    """The grid an equation is solved on (1D, or 2D for 2D equations)."""
+    cls = equation.grid_class() if hasattr(equation, "grid_class") else FourierGrid
+    return cls(points, length, origin)
 
 
 def fitted_order(steps, errors):

@@ -5,11 +5,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import grid_of
 
 from refsim.generators import EQUATIONS, FAMILIES
 from refsim.solvers.exponential import STEPPERS
-from refsim.solvers.grid import FourierGrid
 from refsim.solvers.semilinear import solve_frames
+from refsim.solvers.spectral_system import SystemTerms
 from refsim.solvers.verification import Resolution, TrajectoryProblem, Verifier
 
 PACKAGE = Path(__file__).resolve().parents[1] / "refsim"
@@ -18,7 +19,7 @@ PDES = sorted(n for n, c in EQUATIONS.items() if c.kind == "pde")
 
 def _sample(name, seed=0):
     eq = EQUATIONS[name]()
-    grid = FourierGrid(64, 2 * np.pi)
+    grid = grid_of(eq, 32 if getattr(eq, "dimension", 1) == 2 else 64, 2 * np.pi)
     ic = FAMILIES["fourier"](modes=4, amplitude=0.3).sample(np.random.default_rng(seed), eq, grid.domain_length, 0.0)
     return eq, grid, ic
 
@@ -28,15 +29,22 @@ def _sample(name, seed=0):
 def test_equation_contract(name, method):
     eq, grid, ic = _sample(name)
     terms = eq.terms(grid)
-    assert terms.symbol.shape == terms.multiplier.shape == (grid.num_modes,)
-    assert terms.multiplier[-1] == 0  # dealiasing removes the Nyquist mode at least
-    frames = solve_frames(grid, [terms], ic(grid.x)[None], 0.05, 5, 20, method)
-    assert frames.shape == (1, 5, 64) and frames.dtype == np.float64 and np.isfinite(frames).all()
-    again = solve_frames(grid, [eq.terms(grid)], _sample(name)[2](grid.x)[None], 0.05, 5, 20, method)
+    if isinstance(terms, SystemTerms):
+        state = eq.state_shape(grid)
+        assert terms.symbol.ndim == 1 and terms.coef.shape[1] == terms.symbol.size
+        assert terms.forward(grid.sample(ic)).shape == terms.symbol.shape
+        dtype = np.complex128 if terms.complex_valued else np.float64
+    else:
+        state, dtype = grid.shape, np.float64
+        assert terms.symbol.shape == terms.multiplier.shape == (grid.num_modes,)
+        assert terms.multiplier[-1] == 0  # dealiasing removes the Nyquist mode at least
+    frames = solve_frames(grid, [terms], grid.sample(ic)[None], 0.05, 5, 20, method)
+    assert frames.shape == (1, 5, *state) and frames.dtype == dtype and np.isfinite(frames).all()
+    again = solve_frames(grid, [eq.terms(grid)], grid.sample(_sample(name)[2])[None], 0.05, 5, 20, method)
     np.testing.assert_array_equal(frames, again)  # seeded reproducibility, bit for bit
     for inv in eq.invariants():
         values = inv.evaluate(frames[0], grid)
-        scale = grid.domain_length * np.abs(frames[0, 0]).max() ** inv.degree
+        scale = grid.volume * np.abs(frames[0, 0]).max() ** inv.degree
         change = np.diff(values) / max(abs(values[0]), scale)
         if inv.kind == "conserved" and inv.degree == 1:
             assert np.abs(change).max() < 1e-14, (inv.name, change)  # linear: round-off for RK/ETD

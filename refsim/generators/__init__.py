@@ -9,6 +9,9 @@ from . import (  # noqa: F401
     heat,
     kdv,
     kuramoto_sivashinsky,
+    navier_stokes_2d,
+    nls,
+    sine_gordon,
     swift_hohenberg,
     systems,
 )

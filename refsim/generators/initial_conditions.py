@@ -87,7 +87,7 @@ class RandomFourier(Family):
     """
 
     name = "fourier"
-    description = "band-limited random Fourier series"
+    description = "band-limited random Fourier series (one per field; 2D series on 2D equations)"
     modes: int = 6
     amplitude: float | dict = 1.0
     decay: float = 1.0
@@ -100,12 +100,21 @@ class RandomFourier(Family):
         parse_sampler(self.offset, "offset")
 
     def sample(self, rng, equation, length, origin):
-        amplitude = parse_sampler(self.amplitude, "amplitude").draw(rng)
-        offset = parse_sampler(self.offset, "offset").draw(rng)
-        std = np.arange(1, self.modes + 1, dtype=float) ** -self.decay
-        a, b = rng.standard_normal((2, self.modes)) * std
-        rms = np.sqrt(0.5 * np.sum(a * a + b * b))
-        return FourierSeries(a * amplitude / rms, b * amplitude / rms, length, origin, offset)
+        from .multifield import per_field, random_series_2d
+
+        def draw():
+            amplitude = parse_sampler(self.amplitude, "amplitude").draw(rng)
+            offset = parse_sampler(self.offset, "offset").draw(rng)
+            if getattr(equation, "dimension", 1) == 2:
+                wavenumber_unit = 2 * np.pi / length
+                return random_series_2d(rng, self.modes, lambda k: (k / wavenumber_unit) ** -self.decay,
+                                        amplitude, length, origin, offset)
+            std = np.arange(1, self.modes + 1, dtype=float) ** -self.decay
+            a, b = rng.standard_normal((2, self.modes)) * std
+            rms = np.sqrt(0.5 * np.sum(a * a + b * b))
+            return FourierSeries(a * amplitude / rms, b * amplitude / rms, length, origin, offset)
+
+        return per_field(equation, draw)
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,7 @@ class GaussianRandomField(Family):
     """
 
     name = "gaussian_random_field"
-    description = "Gaussian random field with a Matern-like power spectrum"
+    description = "Gaussian random field with a Matern-like power spectrum (one per field; 2D on 2D equations)"
     length_scale: float = 1.0
     smoothness: float = 2.0
     max_mode: int = 32
@@ -131,12 +140,21 @@ class GaussianRandomField(Family):
         parse_sampler(self.amplitude, "amplitude")
 
     def sample(self, rng, equation, length, origin):
-        amplitude = parse_sampler(self.amplitude, "amplitude").draw(rng)
-        k = 2 * np.pi * np.arange(1, self.max_mode + 1) / length
-        std = np.sqrt((1 + (k * self.length_scale) ** 2) ** -self.smoothness)
-        a, b = rng.standard_normal((2, self.max_mode)) * std
-        rms = np.sqrt(0.5 * np.sum(a * a + b * b))
-        return FourierSeries(a * amplitude / rms, b * amplitude / rms, length, origin)
+        from .multifield import per_field, random_series_2d
+
+        def spectrum(k):
+            return np.sqrt((1 + (k * self.length_scale) ** 2) ** -self.smoothness)
+
+        def draw():
+            amplitude = parse_sampler(self.amplitude, "amplitude").draw(rng)
+            if getattr(equation, "dimension", 1) == 2:
+                return random_series_2d(rng, self.max_mode, spectrum, amplitude, length, origin)
+            std = spectrum(2 * np.pi * np.arange(1, self.max_mode + 1) / length)
+            a, b = rng.standard_normal((2, self.max_mode)) * std
+            rms = np.sqrt(0.5 * np.sum(a * a + b * b))
+            return FourierSeries(a * amplitude / rms, b * amplitude / rms, length, origin)
+
+        return per_field(equation, draw)
 
 
 class Constant(InitialCondition):

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import kernels
+from . import kernels, system_kernels
 from .phi import phi
 
 STEPPERS: dict[str, type[ExponentialStepper]] = {}
@@ -43,6 +43,10 @@ class ExponentialStepper:
     def run(self, v0, num_points, symbol, step, multiplier, poly, steps_per_frame, num_frames):
         """Advance the batch ``v0`` (rfft coefficients, shape (B, N/2+1)) and return
         the physical-space frames, shape (B, num_frames, num_points)."""
+        raise NotImplementedError
+
+    def run_system(self, nonlinear, v0, symbol, step, params, coef, dims, steps_per_frame, num_frames):
+        """Advance the flat spectral states ``v0`` (B, M) of a spectral system; spectral frames (B, T, M)."""
         raise NotImplementedError
 
 
@@ -71,6 +75,11 @@ class ETDRK4(ExponentialStepper):
             v0, num_points, *coef, multiplier, *poly, steps_per_frame, num_frames
         )
 
+    def run_system(self, nonlinear, v0, symbol, step, params, coef, dims, steps_per_frame, num_frames):
+        stages = tuple(np.ascontiguousarray(c) for c in self.coefficients(symbol, step))
+        return system_kernels.etdrk4_system(nonlinear, v0, *stages, params, coef, dims, steps_per_frame,
+                                            num_frames)
+
 
 @dataclass(frozen=True)
 class IFRK4(ExponentialStepper):
@@ -87,3 +96,8 @@ class IFRK4(ExponentialStepper):
         return kernels.ifrk4_frames(
             v0, num_points, e, e2, step, multiplier, *poly, steps_per_frame, num_frames
         )
+
+    def run_system(self, nonlinear, v0, symbol, step, params, coef, dims, steps_per_frame, num_frames):
+        e, e2 = (np.ascontiguousarray(c) for c in self.coefficients(symbol, step))
+        return system_kernels.ifrk4_system(nonlinear, v0, e, e2, float(step), params, coef, dims,
+                                           steps_per_frame, num_frames)

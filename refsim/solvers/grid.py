@@ -29,6 +29,7 @@ class FourierGrid:
     num_points: int
     domain_length: float
     origin: float = 0.0
+    dimension = 1
 
     def __post_init__(self) -> None:
         if self.num_points < 4 or self.num_points % 2:
@@ -44,6 +45,31 @@ class FourierGrid:
     @property
     def spacing(self) -> float:
         return self.domain_length / self.num_points
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of one field on the grid."""
+        return (self.num_points,)
+
+    @property
+    def size(self) -> int:
+        return self.num_points
+
+    @property
+    def volume(self) -> float:
+        return self.domain_length
+
+    def resized(self, num_points: int) -> FourierGrid:
+        """The same domain with ``num_points`` points per direction."""
+        return type(self)(num_points, self.domain_length, self.origin)
+
+    def sample(self, function) -> np.ndarray:
+        """Values of ``function(x)`` at the grid points (real or complex; fields first if several)."""
+        return np.asarray(function(self.x))
+
+    def restrict(self, values: np.ndarray, factor: int) -> np.ndarray:
+        """Values on the grid ``factor`` times coarser: every ``factor``-th point of each direction."""
+        return values[..., ::factor]
 
     @property
     def num_modes(self) -> int:
@@ -79,7 +105,7 @@ class FourierGrid:
         return ((degree + 1) * j < self.num_points).astype(float)
 
     def refined(self, factor: int) -> FourierGrid:
-        return FourierGrid(self.num_points * factor, self.domain_length, self.origin)
+        return self.resized(self.num_points * factor)
 
     def derivative(self, u: np.ndarray, order: int = 1) -> np.ndarray:
         """Spectral derivative of real samples ``u`` along the last axis."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from .exponential import STEPPERS
 from .grid import FourierGrid
+from .spectral_system import SystemTerms, solve_system_frames
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def stack_terms(terms: list[SemilinearTerms]) -> tuple[np.ndarray, np.ndarray, t
 
 def solve_frames(
     grid: FourierGrid,
-    terms: list[SemilinearTerms],
+    terms: list[SemilinearTerms] | list[SystemTerms],
     initial: np.ndarray,
     frame_interval: float,
     num_frames: int,
@@ -58,8 +59,11 @@ def solve_frames(
     """Solve a batch and return physical frames of shape (B, num_frames, N).
 
     The step is ``frame_interval / steps_per_frame`` so every frame lies exactly on
-    the solver's clock.
+    the solver's clock. Spectral systems (:class:`SystemTerms`: several or complex
+    fields, 2D grids) return shape (B, num_frames, *state_shape).
     """
+    if terms and isinstance(terms[0], SystemTerms):
+        return solve_system_frames(terms, initial, frame_interval, num_frames, steps_per_frame, method)
     initial = np.atleast_2d(np.asarray(initial, dtype=float))
     if initial.shape != (len(terms), grid.num_points):
         raise ValueError(f"initial has shape {initial.shape}, expected {(len(terms), grid.num_points)}")

@@ -106,12 +106,33 @@ def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(a - b).max(axis=-1) / np.maximum(scale, floor)
 
 
+def _flat(frames: np.ndarray) -> np.ndarray:
+    """(B, T, *state) -> (B, T, P): the error measures run over the whole state of a frame."""
+    return frames.reshape(frames.shape[0], frames.shape[1], -1)
+
+
 def spectral_tail(frames: np.ndarray, grid: FourierGrid, degree: int) -> np.ndarray:
-    """Energy fraction in the top third of the modes the dealiasing keeps, per frame."""
-    kept = int(grid.dealias_mask(max(degree, 2)).sum())
-    energy = np.abs(np.fft.rfft(frames, axis=-1)[..., 1:kept]) ** 2
-    total = energy.sum(axis=-1)
-    top = energy[..., (2 * energy.shape[-1]) // 3 :].sum(axis=-1)
+    """Energy fraction in the top third of the modes the dealiasing keeps, per frame.
+
+    ``frames`` is (B, T, *state) with the grid's spatial axes last; the mode index of
+    a wavevector is its largest component in units of 2 pi / L; all fields count.
+    """
+    n, dim = grid.num_points, grid.dimension
+    if dim == 1 and frames.ndim == 3 and not np.iscomplexobj(frames):
+        kept = int(grid.dealias_mask(max(degree, 2)).sum())
+        energy = np.abs(np.fft.rfft(frames, axis=-1)[..., 1:kept]) ** 2
+        total = energy.sum(axis=-1)
+        top = energy[..., (2 * energy.shape[-1]) // 3 :].sum(axis=-1)
+        return np.where(total > 0, top / np.where(total > 0, total, 1.0), 0.0)
+    axes = tuple(range(-dim, 0))
+    power = np.abs(np.fft.fftn(frames, axes=axes)) ** 2
+    j = np.abs(np.fft.fftfreq(n, 1.0 / n))
+    index = j if dim == 1 else np.maximum(j[:, None], j[None, :])
+    kept = (max(degree, 2) + 1) * index < n
+    cut = np.max(index[kept]) * 2 / 3
+    reduce = tuple(range(2, power.ndim))
+    total = np.where(kept & (index > 0), power, 0.0).sum(axis=reduce)
+    top = np.where(kept & (index > cut), power, 0.0).sum(axis=reduce)
     return np.where(total > 0, top / np.where(total > 0, total, 1.0), 0.0)
 
 
@@ -147,14 +168,13 @@ class Verifier:
         self.work = 0  # point-steps computed, all runs included
 
     def _grid(self, num_points: int) -> FourierGrid:
-        g = self.output_grid
-        return FourierGrid(num_points, g.domain_length, g.origin)
+        return self.output_grid.resized(num_points)
 
     def _run(self, problems, num_points, steps):
         grid = self._grid(num_points)
         terms = [p.terms(grid) for p in problems]
-        u0 = np.array([p.initial(grid.x) for p in problems], dtype=float)
-        self.work += len(problems) * num_points * steps * (self.num_frames - 1)
+        u0 = np.array([grid.sample(p.initial) for p in problems])
+        self.work += len(problems) * grid.size * steps * (self.num_frames - 1)
         with np.errstate(all="ignore"):
             return solve_frames(grid, terms, u0, self.frame_interval, self.num_frames, steps, self.method)
 
@@ -163,19 +183,19 @@ class Verifier:
         n, s = res.num_points, res.steps_per_frame
         production = self._run(problems, n, s)
         time_twin = self._run(problems, n, 2 * s)
-        space_twin = self._run(problems, 2 * n, s)[:, :, ::2]
+        space_twin = self.output_grid.restrict(self._run(problems, 2 * n, s), 2)
         with np.errstate(all="ignore"):
-            d_fine = relative_difference(production, time_twin)
+            d_fine = relative_difference(_flat(production), _flat(time_twin))
             if s % 2 == 0:
-                d_coarse = relative_difference(self._run(problems, n, s // 2), production)
+                d_coarse = relative_difference(_flat(self._run(problems, n, s // 2)), _flat(production))
                 ratio = d_coarse.max(axis=1) / d_fine.max(axis=1)
             else:
-                d_finer = relative_difference(time_twin, self._run(problems, n, 4 * s))
+                d_finer = relative_difference(_flat(time_twin), _flat(self._run(problems, n, 4 * s)))
                 ratio = d_fine.max(axis=1) / d_finer.max(axis=1)
             observed = np.where(d_fine.max(axis=1) > _ORDER_FLOOR, np.log2(ratio), np.nan)
             q = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
             e_time = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
-            e_space = relative_difference(production, space_twin)
+            e_space = relative_difference(_flat(production), _flat(space_twin))
             degree = problems[0].terms(self._grid(n)).degree if problems else 2
             tail = spectral_tail(production, self._grid(n), degree)
         return production, e_time, e_space, tail, observed
@@ -184,13 +204,14 @@ class Verifier:
         results: list[Certified | None] = [None] * len(problems)
         pending = {}
         for i, problem in enumerate(problems):
-            u0 = problem.initial(self._grid(start.num_points).x)
+            u0 = self.output_grid.sample(problem.initial)
+            self._state_shape = u0.shape
             if np.isfinite(u0).all():
                 pending[i] = start
                 continue
             nan = np.full(self.num_frames, np.nan)
             results[i] = Certified(NONFINITE, "the initial condition is not finite on the grid", start,
-                                   np.full((self.num_frames, self.output_grid.num_points), np.nan), nan, nan, nan, nan)
+                                   np.full((self.num_frames, *u0.shape), np.nan), nan, nan, nan, nan)
         attempts = dict.fromkeys(pending, 0)
         target = self.safety * self.tolerance
         while pending:
@@ -218,8 +239,8 @@ class Verifier:
     def _result(self, status, reason, res, parts, estimate, horizon) -> Certified:
         production, et, es, tail, observed = parts
         stride = res.num_points // self.output_grid.num_points
-        frames = production[:, ::stride].copy() if status == ACCEPTED else np.full(
-            (self.num_frames, self.output_grid.num_points), np.nan)
+        frames = self.output_grid.restrict(production, stride).copy() if status == ACCEPTED else np.full(
+            (self.num_frames, *self._state_shape), np.nan)
         return Certified(status, reason, res, frames, et, es, estimate, tail, float(observed), horizon,
                          production if status == ACCEPTED else None)
 
@@ -251,7 +272,7 @@ class Verifier:
     def _final(self, res, parts, estimate, finite) -> Certified:
         production = parts[0]
         if not finite:
-            bad = np.flatnonzero(~np.isfinite(production).all(axis=-1))
+            bad = np.flatnonzero(~np.isfinite(production.reshape(self.num_frames, -1)).all(axis=-1))
             when = f"frame {bad[0]}" if bad.size else "its error estimate"
             reason = (
                 f"non-finite values at {when} at every resolution up to "

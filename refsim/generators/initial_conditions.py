@@ -208,15 +208,16 @@ def check_expression(text: str) -> ast.Expression:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         raise ValueError(f"expression: not a valid formula: {text!r} ({err.msg})") from None
-    allowed_names = set(_FUNCTIONS) | set(_CONSTANTS) | {"x", "L", "x0"}
+    allowed_names = set(_FUNCTIONS) | set(_CONSTANTS) | {"x", "y", "L", "x0"}
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
             raise ValueError(f"expression: {type(node).__name__} is not allowed in {text!r}")
         if isinstance(node, ast.Name) and node.id not in allowed_names:
             raise ValueError(
-                f"expression: unknown name {node.id!r}; allowed: x, L, x0, pi, e, {', '.join(sorted(_FUNCTIONS))}"
+                f"expression: unknown name {node.id!r}; allowed: x, y (2D), L, x0, pi, e, "
+                f"{', '.join(sorted(_FUNCTIONS))}"
             )
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, complex)):
             raise ValueError(f"expression: only numbers are allowed as constants in {text!r}")
         if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS):
             raise ValueError(f"expression: only these functions may be called: {', '.join(sorted(_FUNCTIONS))}")
@@ -234,12 +235,14 @@ class Formula(InitialCondition):
     def __setstate__(self, state):
         self.__init__(state["text"], state["length"], state["origin"])
 
-    def __call__(self, x):
+    def __call__(self, x, y=None):
         x = np.asarray(x, dtype=float)
-        names = {**_FUNCTIONS, **_CONSTANTS, "x": x, "L": self.length, "x0": self.origin}
+        y = np.zeros_like(x) if y is None else np.asarray(y, dtype=float)
+        names = {**_FUNCTIONS, **_CONSTANTS, "x": x, "y": y, "L": self.length, "x0": self.origin}
         with np.errstate(all="ignore"):
-            value = eval(self.code, {"__builtins__": {}}, names)  # noqa: S307 - checked AST
-        return np.broadcast_to(np.asarray(value, dtype=float), x.shape).copy()
+            value = np.asarray(eval(self.code, {"__builtins__": {}}, names))  # noqa: S307 - checked AST
+        dtype = complex if np.iscomplexobj(value) else float
+        return np.broadcast_to(value.astype(dtype), np.broadcast_shapes(x.shape, y.shape)).copy()
 
     def describe(self):
         return {"expression": self.text}
@@ -247,21 +250,37 @@ class Formula(InitialCondition):
 
 @dataclass(frozen=True)
 class Expression(Family):
-    """A deterministic formula in x, e.g. ``cos(pi*x)``; must be periodic on the domain.
+    """A deterministic formula in x (and y on 2D domains), e.g. ``cos(pi*x)``; periodic on the domain.
 
-    Names: x, L (domain length), x0 (origin), pi, e and the functions sin, cos, tan,
-    exp, log, sqrt, tanh, sinh, cosh, sech, arctan, abs.
+    Names: x, y, L (domain length), x0 (origin), pi, e and the functions sin, cos, tan,
+    exp, log, sqrt, tanh, sinh, cosh, sech, arctan, abs; complex numbers such as
+    ``1j`` for complex fields. Equations with several fields take one formula per
+    field: ``expression: {u: "...", v: "..."}``.
     """
 
     name = "expression"
-    description = "deterministic formula in x"
-    expression: str = "sin(2*pi*(x - x0)/L)"
+    description = "deterministic formula in x (and y); one per field for several fields"
+    expression: str | dict[str, str] = "sin(2*pi*(x - x0)/L)"
 
     def __post_init__(self):
-        check_expression(self.expression)
+        for text in (self.expression.values() if isinstance(self.expression, dict) else [self.expression]):
+            check_expression(text)
 
     def sample(self, rng, equation, length, origin):
-        return Formula(self.expression, length, origin)
+        from .multifield import Stacked
+
+        fields = tuple(getattr(equation, "fields", ("u",)))
+        if isinstance(self.expression, str):
+            if len(fields) > 1:
+                raise ValueError(f"expression: {equation.name} has fields {', '.join(fields)}; give one formula "
+                                 "per field, e.g. {" + ", ".join(f'{f}: ...' for f in fields) + "}")
+            return Formula(self.expression, length, origin)
+        if sorted(self.expression) != sorted(fields):
+            raise ValueError(f"expression: needs one formula for each of the fields {', '.join(fields)}, "
+                             f"got {', '.join(self.expression) or 'none'}")
+        if len(fields) == 1:
+            return Formula(self.expression[fields[0]], length, origin)
+        return Stacked([Formula(self.expression[f], length, origin) for f in fields])
 
 
 class GridSamples(InitialCondition):

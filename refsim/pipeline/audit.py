@@ -81,14 +81,17 @@ def _integrity(group: zarr.Group, report: VerifyReport) -> bool:
 
 def _state_names(spec: BuildSpec) -> list[str]:
     if spec.kind == "pde":
-        return ["u"]
+        return list(spec.fields)
     return ["q", "p"] if draw(spec, 0)[0].layout().kind == "canonical" else ["y"]
 
 
 def _stored_states(group: zarr.Group, spec: BuildSpec, i, frames=slice(None)) -> np.ndarray:
-    """Trajectory i as the solver's flat state (F, d) (ODE) or (F, N) (PDE)."""
-    parts = [np.asarray(group[name][i, frames], dtype=float) for name in _state_names(spec)]
-    return np.concatenate([p.reshape(p.shape[0], -1) for p in parts], axis=-1) if spec.kind == "ode" else parts[0]
+    """Trajectory i as the solver's state: (F, d) (ODE) or (F, *state) (PDE)."""
+    dtype = complex if spec.complex_valued else float
+    parts = [np.asarray(group[name][i, frames], dtype=dtype) for name in _state_names(spec)]
+    if spec.kind == "ode":
+        return np.concatenate([p.reshape(p.shape[0], -1) for p in parts], axis=-1)
+    return spec.join_fields(parts)
 
 
 def _certificates(group: zarr.Group, spec: BuildSpec, report: VerifyReport) -> None:
@@ -119,8 +122,9 @@ def _provenance(group: zarr.Group, spec: BuildSpec, report: VerifyReport) -> Non
             if stored != value:
                 problems.append(f"sample {i}: stored {name} = {stored!r} but the recipe draws {value!r}")
         if status[i] == ACCEPTED:
-            initial = ic(spec.grid.x) if spec.kind == "pde" else ic()
-            expected = initial.astype(spec.dtype).astype(float)
+            initial = spec.grid.sample(ic) if spec.kind == "pde" else ic()
+            storage = spec.field_dtype if spec.kind == "pde" else spec.dtype
+            expected = initial.astype(storage).astype(complex if spec.complex_valued else float)
             if not np.array_equal(_stored_states(group, spec, i, slice(0, 1))[0], expected):
                 problems.append(f"sample {i}: stored initial frame differs from the recipe's initial condition")
     report.add("provenance", problems, "parameters and initial frames equal those the recipe draws")
@@ -134,7 +138,8 @@ def _resolve(group: zarr.Group, spec: BuildSpec, count: int, seed: int, report: 
     rounding = ROUNDING[spec.dtype]
     for i in chosen:
         frames, tight = _tighter_run(group, spec, int(i))
-        measured = relative_difference(_stored_states(group, spec, i), frames)
+        stored = _stored_states(group, spec, i)
+        measured = relative_difference(stored.reshape(stored.shape[0], -1), frames.reshape(frames.shape[0], -1))
         estimate = group["error_estimate"][i]
         window = group["trusted"][i]
         allowed = CALIBRATION_FACTOR * estimate + 4 * rounding
@@ -155,7 +160,7 @@ def _tighter_run(group: zarr.Group, spec: BuildSpec, i: int) -> tuple[np.ndarray
         verifier = Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method, spec.dtype)
         tight = Resolution(2 * int(group["internal_points"][i]), 4 * int(group["steps_per_frame"][i]))
         frames = verifier._run([TrajectoryProblem(model.terms, ic)], tight.num_points, tight.steps_per_frame)[0]
-        return frames[:, :: tight.num_points // spec.points], tight.__dict__
+        return spec.grid.restrict(frames, tight.num_points // spec.points), tight.__dict__
     from ..solvers.ode import ODE_METHODS, integrate
 
     setting = float(group["solver_setting"][i])

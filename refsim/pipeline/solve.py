@@ -8,7 +8,6 @@ import numpy as np
 
 from ..generators import ArrayFamily, trajectory_rng
 from ..solvers import gates
-from ..solvers.grid import FourierGrid
 from ..solvers.verification import (
     ACCEPTED,
     GATE_FAILED,
@@ -95,10 +94,10 @@ def solve_partition(spec: BuildSpec, partition: int) -> PartitionResult:
     for row, (r, (eq, _)) in enumerate(zip(results, draws)):
         if r.status != ACCEPTED:
             continue
-        grid = FourierGrid(r.resolution.num_points, spec.length, spec.origin)
+        grid = spec.grid.resized(r.resolution.num_points)
         for inv in eq.invariants():
             values[inv.name][row] = inv.evaluate(r.internal, grid)
-            scale = spec.length * np.abs(r.internal[0]).max() ** inv.degree
+            scale = grid.volume * np.abs(r.internal[0]).max() ** inv.degree
             drift[inv.name][row] = invariant_drift(values[inv.name][row], scale)
         status, reason = _check(spec, eq, r, {k: v[row] for k, v in drift.items()})
         if status != ACCEPTED:
@@ -109,8 +108,9 @@ def solve_partition(spec: BuildSpec, partition: int) -> PartitionResult:
 
     times = np.linspace(0.0, spec.end_time, frames)
     horizon = np.array([r.trust_horizon_index for r in results])
+    fields = spec.split_fields(np.stack([r.frames for r in results]).astype(spec.field_dtype))
     arrays: dict[str, np.ndarray] = {
-        "u": np.stack([r.frames for r in results]).astype(spec.dtype),
+        **fields,
         "error_estimate": np.stack([r.error_estimate for r in results]),
         "error_time": np.stack([r.error_time for r in results]),
         "error_space": np.stack([r.error_space for r in results]),

@@ -47,7 +47,46 @@ class BuildSpec:
 
     @property
     def grid(self) -> FourierGrid:
-        return FourierGrid(self.points, self.length, self.origin)
+        cls = getattr(self.equation_class, "grid_class", lambda: FourierGrid)()
+        return cls(self.points, self.length, self.origin)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Names of the stored state variables of a PDE, as in its equation."""
+        cls = self.equation_class
+        return tuple(getattr(cls, "fields", (cls.variable,)))
+
+    @property
+    def spatial_dims(self) -> tuple[str, ...]:
+        return ("y", "x") if self.grid.dimension == 2 else ("x",)
+
+    @property
+    def complex_valued(self) -> bool:
+        return bool(getattr(self.equation_class, "complex_valued", False))
+
+    @property
+    def field_dtype(self) -> str:
+        """Storage dtype of the state variables (complex fields keep their precision)."""
+        if self.complex_valued:
+            return "complex128" if self.dtype == "float64" else "complex64"
+        return self.dtype
+
+    def split_fields(self, frames):
+        """Solver frames (..., T, *state) -> {field: (..., T, *spatial)}."""
+        names = self.fields
+        if len(names) == 1:
+            return {names[0]: frames}
+        axis = frames.ndim - self.grid.dimension - 1
+        return {name: frames.take(i, axis=axis) for i, name in enumerate(names)}
+
+    def join_fields(self, parts):
+        """Inverse of :meth:`split_fields` for arrays in field order."""
+        import numpy as np
+
+        parts = list(parts)
+        if len(parts) == 1:
+            return parts[0]
+        return np.stack(parts, axis=parts[0].ndim - self.grid.dimension)
 
     @property
     def frame_interval(self) -> float:

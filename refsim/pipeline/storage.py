@@ -147,9 +147,10 @@ def layout_ode(spec: BuildSpec) -> dict:
 def layout_pde(spec: BuildSpec) -> dict:
     equation, _ = draw(spec, 0)
     per_frame = ("sample", "time")
-    out = {
-        "u": (("sample", "time", "x"), spec.dtype, np.nan,
-              {"long_name": equation.variable, "description": f"solution of {equation.pde}"}),
+    state = ("sample", "time", *spec.spatial_dims)
+    out = {name: (state, spec.field_dtype, np.nan, {"long_name": name, "description": f"{name} in {equation.pde}"})
+           for name in spec.fields}
+    out.update({
         "error_space": (per_frame, "float64", np.nan,
                         {"description": "spatial error against a grid refined twice"}),
         "spectral_tail": (per_frame, "float64", np.nan,
@@ -157,7 +158,7 @@ def layout_pde(spec: BuildSpec) -> dict:
         "internal_points": (("sample",), "int32", 0, {"description": "internal grid used for the stored run"}),
         "steps_per_frame": (("sample",), "int32", 0, {"description": "time steps per output interval"}),
         "time_step": (("sample",), "float64", np.nan, {"description": "internal time step"}),
-    }
+    })
     out.update(_certificate_variables(per_frame))
     out.update(_model_variables(equation, per_frame))
     return out
@@ -212,8 +213,9 @@ def write_template(session: icechunk.Session, spec: BuildSpec) -> None:
         "time": ("time", np.linspace(0.0, spec.end_time, f), {"description": "solver clock at each frame"}),
     }
     if spec.kind == "pde":
-        sizes["x"] = spec.points
-        coords["x"] = ("x", spec.grid.x, {"description": "periodic grid points, right endpoint excluded"})
+        for dim in spec.spatial_dims:
+            sizes[dim] = spec.points
+            coords[dim] = (dim, spec.grid.x, {"description": "periodic grid points, right endpoint excluded"})
     else:
         lay = draw(spec, 0)[0].layout()
         sizes.update(body=lay.bodies, component=lay.components if lay.kind == "canonical" else len(lay.names))
@@ -224,7 +226,7 @@ def write_template(session: icechunk.Session, spec: BuildSpec) -> None:
         shape = tuple(sizes[d] for d in dims)
         chunks = tuple(p if d == "sample" else sizes[d] for d in dims)
         data_vars[name] = (dims, da.zeros(shape, dtype=dtype, chunks=chunks), attrs)
-        encoding[name] = {"chunks": chunks, "_FillValue": fill if np.dtype(dtype).kind == "f" else None}
+        encoding[name] = {"chunks": chunks, "_FillValue": fill if np.dtype(dtype).kind in "fc" else None}
     ds = xr.Dataset(data_vars, coords=coords, attrs=dataset_attrs(spec))
     ds.to_zarr(session.store, compute=False, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
 

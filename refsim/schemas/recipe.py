@@ -256,6 +256,11 @@ def _load_array(recipe: Recipe, base: Path) -> tuple[ArrayFamily, str]:
         raise RecipeError(f"initial_condition.file: cannot read {str(path)!r} as .npy ({err})") from None
     if recipe.domain is None:
         raise RecipeError("initial_condition.file: only for PDEs; ODE systems take family: state")
+    model = EQUATIONS[recipe.equation]
+    if getattr(model, "dimension", 1) != 1 or len(getattr(model, "fields", ("u",))) != 1 or getattr(
+            model, "complex_valued", False):
+        raise RecipeError(f"initial_condition.file: only for scalar real 1D equations so far; {recipe.equation} "
+                          "takes a family")
     n = recipe.domain.points
     if values.shape not in ((n,), (recipe.samples, n)):
         raise RecipeError(
@@ -331,7 +336,7 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
     try:  # the first trajectory's draw checks that the initial condition fits the model
         model_0, ic_0 = draw(spec, 0)
         with np.errstate(all="ignore"):
-            values = ic_0(spec.grid.x) if spec.kind == "pde" else ic_0()
+            values = spec.grid.sample(ic_0) if spec.kind == "pde" else ic_0()
     except ValueError as err:
         raise RecipeError(f"initial_condition: {err}") from None
     if not np.isfinite(values).all():

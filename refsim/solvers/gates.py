@@ -13,13 +13,15 @@ GATES = ("duplicate_frames", "constant_frames", "admissible_range")
 
 def duplicate_frames(frames: np.ndarray) -> str | None:
     """Two consecutive frames that are bitwise equal (a frame stored twice, or a stalled solver)."""
-    same = np.flatnonzero((frames[1:] == frames[:-1]).all(axis=-1))
+    flat = frames.reshape(frames.shape[0], -1)
+    same = np.flatnonzero((flat[1:] == flat[:-1]).all(axis=-1))
     return f"frames {same[0]} and {same[0] + 1} are identical" if same.size else None
 
 
 def constant_frames(frames: np.ndarray) -> str | None:
     """A frame with one value everywhere (switch off for spatially uniform recipes)."""
-    flat = np.flatnonzero(np.ptp(frames, axis=-1) == 0)
+    values = frames.reshape(frames.shape[0], -1)
+    flat = np.flatnonzero((values == values[:, :1]).all(axis=-1))
     return f"frame {flat[0]} is spatially constant" if flat.size else None
 
 

@@ -42,6 +42,6 @@ def cluster():
 
     from refsim.pipeline.build import WORKER_ENV
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR, env=WORKER_ENV) as c:
         yield c

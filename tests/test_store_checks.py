@@ -136,3 +136,52 @@ def test_zero_rejects_demanded(tmp_path, cluster):
                                        "gates": {"constant_frames": False, "duplicate_frames": False}}))
     report = build(relaxed, tmp_path, scheduler=cluster.scheduler_address, progress=False)
     assert report.summary["certified"] == 4
+
+
+def _dgnet_kdv_50_point_rhs(length, n):
+    """u_t = d/dx(3u^2 + u_xx) as the 50-point Fourier pseudo-spectral model, written here in plain
+    NumPy: 2/3-rule dealiasing of u^2 (modes 3j < n kept), Nyquist mode of the odd derivatives zeroed."""
+    j = np.arange(n // 2 + 1)
+    k = 2 * np.pi * j / length
+    k_odd = np.where(j == n // 2, 0.0, k)
+    keep = 3 * j < n
+
+    def rhs(_, u):
+        u_hat = np.fft.rfft(u)
+        nonlinear = 1j * k_odd * 3 * np.fft.rfft(u * u) * keep
+        return np.fft.irfft(nonlinear + (1j * k_odd) ** 3 * u_hat, n)
+
+    return rhs
+
+
+def test_semidiscrete_truth_is_the_model_on_the_stored_grid(tmp_path, cluster):
+    """truth: fourier-semidiscrete keeps DGNet's 50 points, certifies the time error against that
+    model (an independent scipy solve of it agrees to the tolerance), stores the distance to the
+    PDE as information only, and refsim verify re-solves it on the same grid."""
+    from scipy.integrate import solve_ivp
+
+    recipe, _ = refsim_recipe("dgnet-kdv")
+    data = recipe.model_dump(mode="json")
+    data.update(name="dgnet-kdv-model", samples=2, partition_size=1, truth="fourier-semidiscrete",
+                time={"end": 0.5, "frames": 11}, tolerance=1e-9, solver={"steps_per_frame": 2})
+    spec = build_spec(parse_recipe(data))
+    report = build(spec, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    ds = refsim.open(report.path)
+    assert ds.attrs["truth"] == "fourier-semidiscrete"
+    assert (ds.internal_points.values == 50).all()
+    assert float(ds.error_estimate.max()) <= 1e-9
+    assert float(ds.error_space.max()) > 1e-6  # 50 points are far from the PDE: stored, not certified
+    rhs = _dgnet_kdv_50_point_rhs(10.0, 50)
+    t = ds.time.values
+    for i in range(2):
+        ref = solve_ivp(rhs, (0, t[-1]), ds.u.values[i, 0], method="DOP853", t_eval=t, rtol=1e-13, atol=1e-13).y.T
+        error = np.abs(ds.u.values[i] - ref).max(axis=1) / np.abs(ref).max(axis=1)
+        assert error.max() <= 1e-9, error
+    out = _verify(report.path, "--resolve", "1")
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def refsim_recipe(name):
+    from refsim.schemas.recipe import load_recipe
+
+    return load_recipe(name)

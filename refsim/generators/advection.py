@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Equation, ExactCase, Invariant, Parameter, l2_squared, mass
-from .initial_conditions import GaussianRandomField
+from .initial_conditions import GaussianRandomField, poisson_kernel
 
 
 class Advection(Equation):
@@ -40,7 +40,8 @@ class Advection(Equation):
             grf = GaussianRandomField(length_scale=0.05, smoothness=3.0, max_mode=30)
             return grf.sample(np.random.default_rng(3), eq, length, origin)
 
-        return (ExactCase("random-field-shift", {"c": 0.7}, 1.0, 128, 3.0, 13, initial, origin=-0.5),)
+        return (ExactCase("random-field-shift", {"c": 0.7}, 1.0, 128, 3.0, 13, initial, origin=-0.5),
+                ExactCase("poisson-kernel", {"c": 1.0}, 2 * np.pi, 16, 2.0, 5, poisson_kernel))
 
     def exact_solution(self, ic, x, t):
         length, origin = ic.length, ic.origin

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Equation, ExactCase, Invariant, Parameter, l2_squared, mass
-from .initial_conditions import FourierSeries, RandomFourier
+from .initial_conditions import FourierSeries, RandomFourier, poisson_kernel
+
 
 
 class Heat(Equation):
@@ -39,7 +40,8 @@ class Heat(Equation):
         def initial(eq, length, origin):
             return RandomFourier(modes=10, offset=0.3).sample(np.random.default_rng(7), eq, length, origin)
 
-        return (ExactCase("fourier-decay", {"nu": 0.05}, 2 * np.pi, 64, 3.0, 7, initial),)
+        return (ExactCase("fourier-decay", {"nu": 0.05}, 2 * np.pi, 64, 3.0, 7, initial),
+                ExactCase("poisson-kernel", {"nu": 1e-3}, 2 * np.pi, 16, 1.0, 5, poisson_kernel))
 
     def admissible_range(self, initial):
         return float(initial.min()), float(initial.max())  # maximum principle

@@ -77,6 +77,14 @@ class FourierSeries(InitialCondition):
         return (amp @ waves).real + mean.real
 
 
+
+def poisson_kernel(eq, length, origin, ratio=0.7):
+    """``(1 - r^2) / (1 - 2 r cos x + r^2) = 1 + 2 sum r^j cos(j x)``: every mode present, so a
+    coarse grid has a measurable spatial error (the series is cut where ``r^j`` is below 1e-20)."""
+    j = np.arange(1, int(np.log(1e-20) / np.log(ratio)) + 1)
+    return FourierSeries(2 * ratio**j, np.zeros(j.size), length, origin, offset=1.0)
+
+
 @dataclass(frozen=True)
 class RandomFourier(Family):
     """Band-limited random Fourier series with modes 1..``modes``.

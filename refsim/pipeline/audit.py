@@ -158,7 +158,8 @@ def _tighter_run(group: zarr.Group, spec: BuildSpec, i: int) -> tuple[np.ndarray
     model, ic = draw(spec, i)
     if spec.kind == "pde":
         verifier = Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method, spec.dtype)
-        tight = Resolution(2 * int(group["internal_points"][i]), 4 * int(group["steps_per_frame"][i]))
+        refine = 2 if spec.truth == "pde-converged" else 1  # a semi-discrete truth lives on its own grid
+        tight = Resolution(refine * int(group["internal_points"][i]), 4 * int(group["steps_per_frame"][i]))
         frames = verifier._run([TrajectoryProblem(model.terms, ic)], tight.num_points, tight.steps_per_frame)[0]
         return spec.grid.restrict(frames, tight.num_points // spec.points), tight.__dict__
     from ..solvers.ode import ODE_METHODS, integrate

@@ -84,6 +84,12 @@ class Recipe(_Strict):
                               "flag (keep it with a trust horizon; later frames marked untrusted)")
     gates: Gates = Gates()
     max_rejected: int | None = Field(None, ge=0, description="fail the build if more trajectories are rejected")
+    truth: Literal["pde-converged", "fourier-semidiscrete"] | None = Field(
+        None, description="PDE only (default pde-converged): ""what the data are exact samples of: the PDE (the internal grid is refined "
+                                     "until the spatial error is within tolerance) or the Fourier pseudo-spectral "
+                                     "model on exactly domain.points points (the grid is never refined; only "
+                                     "the time error is certified, the distance to the PDE is stored as "
+                                     "error_space for information)")
     observation_noise: float = Field(0.0, ge=0, description="ODE only: std of Gaussian noise added to copies of "
                                                             "the clean states (stored as q_noisy, p_noisy / y_noisy)")
 
@@ -117,6 +123,9 @@ class Recipe(_Strict):
                 raise ValueError(f"domain: required for the PDE {self.equation} (length, points, origin)")
             if self.observation_noise:
                 raise ValueError("observation_noise: only for ODE systems")
+            if self.truth == "fourier-semidiscrete" and self.solver.points not in (None, self.domain.points):
+                raise ValueError(f"solver.points: a fourier-semidiscrete truth is the model on domain.points "
+                                 f"= {self.domain.points} points; allowed: {self.domain.points} or unset")
             allowed = STEPPERS
         else:
             if self.domain is not None:
@@ -126,6 +135,9 @@ class Recipe(_Strict):
             from ..solvers.ode import ODE_METHODS
 
             allowed = ODE_METHODS
+        if model.kind == "ode" and self.truth is not None:
+            raise ValueError("truth: an ODE system is its own model (its data converge to its exact flow); "
+                             "remove the key")
         if self.solver.method is not None and self.solver.method not in allowed:
             raise ValueError(f"solver.method: unknown method {self.solver.method!r} for a {model.kind.upper()}; "
                              f"allowed: {', '.join(allowed)}")
@@ -332,6 +344,7 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         max_rejected=recipe.max_rejected,
         kind=model.kind,
         observation_noise=recipe.observation_noise,
+        truth=recipe.truth or ("pde-converged" if model.kind == "pde" else "ode-converged"),
     )
     try:  # the first trajectory's draw checks that the initial condition fits the model
         model_0, ic_0 = draw(spec, 0)

@@ -31,6 +31,9 @@ class ExponentialStepper:
     name: ClassVar[str]
     order: ClassVar[int]
     description: ClassVar[str]
+    # Invariants preserved to round-off: an exponential RK method is a Runge-Kutta method in the
+    # transformed variable, so it keeps every linear invariant (the k = 0 mode's mass) and no other.
+    conserves: ClassVar[tuple[str, ...]] = ("linear",)
     nonlinear_evaluations: ClassVar[int]
 
     def __init_subclass__(cls, **kwargs):

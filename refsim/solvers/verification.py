@@ -12,10 +12,17 @@ output interval):
   (not yet asymptotic) makes the estimate more conservative, never less;
 * space twin ``(2N, s)``: the spatial error of the production run,
   ``|u_N - u_2N|`` on the N production points (spectral convergence makes the
-  2N run far more accurate, so the difference is the N run's error).
+  2N run far more accurate, so the difference is the N run's error), plus the
+  amplitude the twin's own spectrum extrapolates to just beyond its kept modes
+  (:func:`unresolved_amplitude`), the size of the twin's own error: a twin that is
+  not resolved either cannot hide behind a small difference.
 
 Errors are relative per frame, ``max_x |difference| / max_x |u|``; the estimate
 is ``error_time + error_space + rounding`` (half an ulp of the stored dtype).
+When the truth is the semi-discrete model on the output grid (``refine_space``
+false: the grid is never refined), the spatial part is still measured and
+stored, as the model's distance from the PDE, but it is not an error of the
+data and stays out of the estimate.
 The fraction of spectral energy in the top third of the resolved (dealiased)
 modes is recorded per frame as a further, independent indicator of spatial
 resolution.
@@ -111,29 +118,52 @@ def _flat(frames: np.ndarray) -> np.ndarray:
     return frames.reshape(frames.shape[0], frames.shape[1], -1)
 
 
-def spectral_tail(frames: np.ndarray, grid: FourierGrid, degree: int) -> np.ndarray:
-    """Energy fraction in the top third of the modes the dealiasing keeps, per frame.
-
-    ``frames`` is (B, T, *state) with the grid's spatial axes last; the mode index of
-    a wavevector is its largest component in units of 2 pi / L; all fields count.
-    """
+def _band_energies(frames: np.ndarray, grid: FourierGrid, degree: int):
+    """Spectral energy of each frame in the middle and top thirds of the modes the dealiasing keeps,
+    and in all of them (the mean excluded). ``frames`` is (B, T, *state), the grid's spatial axes
+    last; the mode index of a wavevector is its largest component in units of 2 pi / L; all fields
+    count."""
     n, dim = grid.num_points, grid.dimension
     if dim == 1 and frames.ndim == 3 and not np.iscomplexobj(frames):
         kept = int(grid.dealias_mask(max(degree, 2)).sum())
         energy = np.abs(np.fft.rfft(frames, axis=-1)[..., 1:kept]) ** 2
-        total = energy.sum(axis=-1)
-        top = energy[..., (2 * energy.shape[-1]) // 3 :].sum(axis=-1)
-        return np.where(total > 0, top / np.where(total > 0, total, 1.0), 0.0)
+        third = energy.shape[-1] // 3
+        return energy.sum(axis=-1), energy[..., third:2 * third].sum(axis=-1), energy[..., 2 * third:].sum(axis=-1)
     axes = tuple(range(-dim, 0))
     power = np.abs(np.fft.fftn(frames, axes=axes)) ** 2
     j = np.abs(np.fft.fftfreq(n, 1.0 / n))
     index = j if dim == 1 else np.maximum(j[:, None], j[None, :])
     kept = (max(degree, 2) + 1) * index < n
-    cut = np.max(index[kept]) * 2 / 3
+    top_cut, mid_cut = np.max(index[kept]) * 2 / 3, np.max(index[kept]) / 3
     reduce = tuple(range(2, power.ndim))
     total = np.where(kept & (index > 0), power, 0.0).sum(axis=reduce)
-    top = np.where(kept & (index > cut), power, 0.0).sum(axis=reduce)
-    return np.where(total > 0, top / np.where(total > 0, total, 1.0), 0.0)
+    mid = np.where(kept & (index > mid_cut) & (index <= top_cut), power, 0.0).sum(axis=reduce)
+    top = np.where(kept & (index > top_cut), power, 0.0).sum(axis=reduce)
+    return total, mid, top
+
+
+def _fraction(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), 0.0)
+
+
+def spectral_tail(frames: np.ndarray, grid: FourierGrid, degree: int) -> np.ndarray:
+    """Energy fraction in the top third of the modes the dealiasing keeps, per frame (B, T)."""
+    total, _, top = _band_energies(frames, grid, degree)
+    return _fraction(top, total)
+
+
+def unresolved_amplitude(frames: np.ndarray, grid: FourierGrid, degree: int) -> np.ndarray:
+    """Relative amplitude expected just beyond the kept modes, per frame (B, T).
+
+    The root of the top third's energy fraction, carried one more third further at the
+    decay rate that the middle and top thirds show (``(E_top / E_mid)^(1/2)`` per third
+    in amplitude, capped at 1: no decay at all means the grid resolves nothing). For a
+    resolved spectrum it is far below the grid's truncation error; for a flat one it is
+    the size of the tail itself.
+    """
+    total, mid, top = _band_energies(frames, grid, degree)
+    decay = np.minimum(_fraction(top, mid), 1.0) ** 0.5
+    return np.sqrt(_fraction(top, total)) * decay
 
 
 class Verifier:
@@ -151,6 +181,7 @@ class Verifier:
         safety: float = 0.5,
         horizon: str = "refuse",
         chaotic: bool = False,
+        refine_space: bool = True,
     ):
         if horizon not in HORIZON_POLICIES:
             raise ValueError(f"horizon must be one of {HORIZON_POLICIES}, got {horizon!r}")
@@ -165,6 +196,7 @@ class Verifier:
         self.safety = safety
         self.horizon = horizon
         self.chaotic = chaotic
+        self.refine_space = refine_space
         self.work = 0  # point-steps computed, all runs included
 
     def _grid(self, num_points: int) -> FourierGrid:
@@ -183,7 +215,7 @@ class Verifier:
         n, s = res.num_points, res.steps_per_frame
         production = self._run(problems, n, s)
         time_twin = self._run(problems, n, 2 * s)
-        space_twin = self.output_grid.restrict(self._run(problems, 2 * n, s), 2)
+        space_twin = self._run(problems, 2 * n, s)
         with np.errstate(all="ignore"):
             d_fine = relative_difference(_flat(production), _flat(time_twin))
             if s % 2 == 0:
@@ -195,8 +227,9 @@ class Verifier:
             observed = np.where(d_fine.max(axis=1) > _ORDER_FLOOR, np.log2(ratio), np.nan)
             q = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
             e_time = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
-            e_space = relative_difference(_flat(production), _flat(space_twin))
             degree = problems[0].terms(self._grid(n)).degree if problems else 2
+            e_space = relative_difference(_flat(production), _flat(self.output_grid.restrict(space_twin, 2)))
+            e_space += unresolved_amplitude(space_twin, self._grid(2 * n), degree)
             tail = spectral_tail(production, self._grid(n), degree)
         return production, e_time, e_space, tail, observed
 
@@ -223,7 +256,8 @@ class Verifier:
                 production, e_time, e_space, tail, observed = self.evaluate([problems[i] for i in idx], res)
                 for row, i in enumerate(idx):
                     parts = (production[row], e_time[row], e_space[row], tail[row], observed[row])
-                    estimate = e_time[row] + e_space[row] + self.rounding
+                    space = e_space[row] if self.refine_space else 0.0
+                    estimate = e_time[row] + space + self.rounding
                     finite = bool(np.isfinite(production[row]).all() and np.isfinite(estimate).all())
                     if finite and estimate.max() <= target:
                         results[i] = self._result(ACCEPTED, "", res, parts, estimate, self.num_frames - 1)
@@ -250,7 +284,7 @@ class Verifier:
         if not finite:
             s *= 4
         else:
-            if es.max() > part:
+            if es.max() > part and self.refine_space:
                 n *= 2
             if self.chaotic and et.max() > part and observed < 1.0 and et.max() < _NOISE_CEILING:
                 # runs that agree closely yet do not converge as the step shrinks: the
@@ -285,7 +319,7 @@ class Verifier:
             reason = (f"trust horizon at frame {horizon} of {self.num_frames - 1}: later frames exceed the "
                       f"tolerance within the budget (N={res.num_points}, {res.steps_per_frame} steps per frame)")
             return self._result(ACCEPTED, reason, res, parts, estimate, horizon)
-        et, es = parts[1], parts[2]
+        et, es = parts[1], parts[2] if self.refine_space else np.zeros_like(parts[2])
         reason = (
             f"estimated error {estimate.max():.2e} (time {et.max():.1e}, space {es.max():.1e}) "
             f"above tolerance {self.tolerance:.1e} within the budget "

@@ -103,6 +103,13 @@ def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, shar
         raise
     except (RejectionLimitError, BuildLockedError) as err:
         _fail(str(err), 1)
+    except Exception as err:  # noqa: BLE001 - storage and cluster failures: one line, the work is kept
+        from .pipeline.build import describe_build_failure
+
+        message = describe_build_failure(err)
+        if message is None:
+            raise
+        _fail(f"{message}; the partitions committed so far are kept: run the same command again to resume", 1)
     finally:
         if cluster is not None:
             cluster.close()

@@ -51,43 +51,72 @@ def reference(tmp_path_factory):
     return recipe, out / "durable"
 
 
-def _kill_at_random(recipe, out, rng, target):
+def _partition_commits(store: Path, version: str) -> int:
+    """Partition commits on the build branch of ``version`` so far (-1 before the template is committed)."""
+    from refsim.pipeline import storage
+
+    try:
+        repo = storage.open_repository(store, create=False)
+        return sum(s.metadata.get("kind") == "partition"
+                   for s in repo.ancestry(branch=storage.build_branch(version)))
+    except Exception:  # noqa: BLE001 - no repository or branch yet
+        return -1
+
+
+def _kill_at_progress(recipe, out, target, after, version):
+    """Start a build and SIGKILL the driver or a worker once ``after`` partitions are committed
+    (``after = 0``: right after the template; the last value: while it finalises). Returns the process
+    and whether the kill landed while the build was still running."""
     proc = subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(out), "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(1.0, 6.0))
-    victims = [proc.pid]
+    deadline = time.monotonic() + 240
+    while proc.poll() is None and _partition_commits(out / "durable", version) < after:
+        assert time.monotonic() < deadline, "the build made no progress"
+        time.sleep(0.02)
     if target == "worker":
-        children = [c for c in psutil.Process(proc.pid).children(recursive=True) if "worker" in " ".join(
-            c.cmdline()) or "spawn" in " ".join(c.cmdline())]
-        victims = [c.pid for c in children[-1:]] or victims
+        workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                   if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())]
+        victims = [c.pid for c in workers[-1:]]
+    else:
+        victims = [proc.pid]
+    landed = proc.poll() is None and bool(victims)
     for pid in victims:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
-            pass
+            landed = False
     if target == "driver":
         proc.wait()
         for child in psutil.Process().children(recursive=True):  # orphaned cluster processes
-            if child.pid != proc.pid:
-                child.kill()
-    return proc
+            child.kill()
+    return proc, landed
 
 
 def _fault_trials(trials, reference, tmp_path):
+    """Kill a real 2-worker build at chosen points of its progress, resume it, and compare byte for byte."""
+    from refsim.schemas.recipe import build_spec, load_recipe
+
     recipe, ref_store = reference
+    spec = build_spec(*load_recipe(str(recipe)))
     rng = np.random.default_rng(trials)
+    landed = 0
     for trial in range(trials):
         out = tmp_path / f"trial{trial}"
         target = "driver" if trial % 2 == 0 else "worker"
-        proc = _kill_at_random(recipe, out, rng, target)
+        after = int(rng.integers(0, spec.num_partitions + 1))
+        proc, hit = _kill_at_progress(recipe, out, target, after, spec.version_id)
+        landed += hit
         if target == "worker":
-            proc.wait(timeout=300)  # the nanny restarts the worker; the build may simply finish
+            assert proc.wait(timeout=300) == 0  # the nanny restarts the worker and its tasks run again
+        elif hit:
+            assert proc.returncode == -signal.SIGKILL
         resumed = _generate(recipe, out)
         assert resumed.returncode == 0, resumed.stderr
         _same_store(out / "durable", ref_store)
         check = subprocess.run(CLI + ["verify", str(out / "durable"), "--resolve", "1"], capture_output=True,
                                text=True, timeout=300)
         assert check.returncode == 0, check.stdout
+    assert landed >= trials * 3 // 4, f"only {landed} of {trials} kills hit a running build"
 
 
 def test_sigkill_and_resume_equals_uninterrupted(reference, tmp_path):
@@ -148,11 +177,14 @@ def test_second_build_of_same_version_is_refused(tmp_path):
     recipe = _write(tmp_path, name="locked", samples=16)
     first = subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(tmp_path), "--quiet"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".locked.*.lock")):  # the first build holds its lock
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
     second = _generate(recipe, tmp_path)
+    assert first.poll() is None  # still building while the second was turned away
+    assert second.returncode == 1 and "another process" in second.stderr and "building locked" in second.stderr
     assert first.wait(timeout=300) == 0
-    if second.returncode != 0:
-        assert "another process" in second.stderr and "building locked" in second.stderr
     assert subprocess.run(CLI + ["verify", str(tmp_path / "locked")], capture_output=True).returncode == 0
 
 
@@ -215,3 +247,44 @@ def test_jobscripts_carry_requested_resources(tmp_path):
                                   "--array", "4", "--out", str(tmp_path)], capture_output=True, text=True)
     assert "#SBATCH --array=0-3" in array.stdout and "--partition ${SLURM_ARRAY_TASK_ID}/4" in array.stdout
     assert "refsim finalize" in array.stdout or "finalize" in array.stdout
+
+
+def test_scheduler_without_workers_gives_clear_message(tmp_path):
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", "0", "--no-dashboard", "--scheduler-file", str(tmp_path / "s.json")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if (tmp_path / "s.json").exists():
+                break
+            time.sleep(0.1)
+        address = json.loads((tmp_path / "s.json").read_text())["address"]
+        out = subprocess.run(CLI + ["generate", str(_write(tmp_path)), "--out", str(tmp_path), "--quiet",
+                                    "--scheduler", address], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "REFSIM_WORKER_WAIT": "2"})
+    finally:
+        scheduler.kill()
+    assert out.returncode == 1 and "no workers" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_full_disk_gives_clear_message_and_resumes(tmp_path, reference):
+    """A store on a 256 KiB tmpfs runs out of space mid-build: one clear line, committed work kept; on a larger
+    disk the same command resumes and the store equals the uninterrupted one."""
+    recipe, ref_store = reference
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        out = _generate(recipe, mount)
+        assert out.returncode == 1, out.stdout
+        assert out.stderr.startswith("error: ") and "disk is full" in out.stderr and "Traceback" not in out.stderr, \
+            out.stderr
+        assert "run the same command again to resume" in out.stderr
+        subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
+        resumed = _generate(recipe, mount)
+        assert resumed.returncode == 0, resumed.stderr
+        _same_store(mount / "durable", ref_store)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

@@ -8,7 +8,6 @@ from .base import Equation, ExactCase, Invariant, Parameter, l2_squared, mass
 from .initial_conditions import FourierSeries, RandomFourier, poisson_kernel
 
 
-
 class Heat(Equation):
     r"""Heat (diffusion) equation, periodic.
 

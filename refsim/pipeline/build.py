@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import icechunk
 import numpy as np
 
 from . import storage
@@ -181,6 +182,24 @@ def finalize_staged(out_path: Path, spec: BuildSpec) -> BuildReport:
     return BuildReport(out_path, spec.version_id, summary, rejections=storage.partition_rejections(repo, branch))
 
 
+WORKER_WAIT_SECONDS = float(os.environ.get("REFSIM_WORKER_WAIT", "60"))
+
+
+def describe_build_failure(err: BaseException) -> str | None:
+    """One line for a failure of the storage or of the cluster during a build, or None if it is neither."""
+    from distributed.scheduler import KilledWorker
+
+    if isinstance(err, icechunk.IcechunkError):
+        text = str(err)
+        first = next((line.strip(" |x-`>") for line in text.splitlines() if line.strip(" |x-`>")), "")
+        hint = " (the disk is full)" if "No space left" in text or "os error 28" in text else ""
+        return f"the store could not be written{hint}: {first[:200]}"
+    if isinstance(err, KilledWorker):
+        return (f"a worker process died each time it ran {err.task!r} (out of memory, or killed); "
+                "give the workers more memory or use smaller partitions")
+    return None
+
+
 class _client:
     """A distributed Client: an existing scheduler, a given cluster, or an embedded LocalCluster."""
 
@@ -193,6 +212,12 @@ class _client:
         self.cluster = None
         if self.scheduler:
             self.client = Client(self.scheduler)
+            try:
+                self.client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+            except TimeoutError:
+                self.client.close()
+                raise TimeoutError(f"the scheduler has no workers after {WORKER_WAIT_SECONDS:g} s; start some with "
+                                   f"`dask worker {self.scheduler}` (or set REFSIM_WORKER_WAIT)") from None
             return self.client
         if self.given is not None:
             self.given.scale(jobs=max(1, self.workers))

@@ -85,11 +85,11 @@ class Recipe(_Strict):
     gates: Gates = Gates()
     max_rejected: int | None = Field(None, ge=0, description="fail the build if more trajectories are rejected")
     truth: Literal["pde-converged", "fourier-semidiscrete"] | None = Field(
-        None, description="PDE only (default pde-converged): ""what the data are exact samples of: the PDE (the internal grid is refined "
-                                     "until the spatial error is within tolerance) or the Fourier pseudo-spectral "
-                                     "model on exactly domain.points points (the grid is never refined; only "
-                                     "the time error is certified, the distance to the PDE is stored as "
-                                     "error_space for information)")
+        None, description="PDE only (default pde-converged): what the data are exact samples of: the PDE (the "
+                          "internal grid is refined until the spatial error is within tolerance) or the Fourier "
+                          "pseudo-spectral model on exactly domain.points points (the grid is never refined; only "
+                          "the time error is certified, the distance to the PDE is stored as error_space for "
+                          "information)")
     observation_noise: float = Field(0.0, ge=0, description="ODE only: std of Gaussian noise added to copies of "
                                                             "the clean states (stored as q_noisy, p_noisy / y_noisy)")
 

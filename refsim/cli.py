@@ -138,7 +138,10 @@ def _parse_share(text: str) -> tuple[int, int]:
 @main.command()
 @click.argument("store")
 @click.option("--version", "version", default=None, help="the staged version (needed if several)")
-def finalize(store, version):
+@click.option("--if-complete", is_flag=True,
+              help="for array tasks: finalize only once every partition is staged (exit 0 before that, and "
+                   "when another task has finished it); wait for a concurrent finalize instead of refusing")
+def finalize(store, version, if_complete):
     """Assemble the partitions staged by array tasks, check them, commit and tag the version."""
     import zarr
 
@@ -154,12 +157,18 @@ def finalize(store, version):
         staged = sorted(builds - set(repo.list_tags()))
         if version:
             staged = [v for v in staged if v.startswith(version)]
+        if not staged and if_complete and repo.list_tags():
+            click.echo(f"store: {path.resolve()} (already finalized)")
+            return
         if len(staged) != 1:
             raise LookupError(f"{'no' if not staged else 'several'} unfinished builds in {path}: "
                               f"{', '.join(staged) or 'none'}; pass --version")
         group = zarr.open_group(repo.readonly_session(branch=f"build-{staged[0]}").store, mode="r")
         spec = spec_from_stored(dict(group.attrs), None)
-        report = finalize_staged(path, spec)
+        report = finalize_staged(path, spec, if_complete=if_complete)
+        if report is None:
+            click.echo(f"store: {path.resolve()}; partitions still missing: the last array task finalizes")
+            return
     except (FileNotFoundError, LookupError) as err:
         _fail(str(err), 1)
     except (IncompleteBuildError, RejectionLimitError, BuildLockedError) as err:

@@ -243,10 +243,27 @@ def test_jobscripts_carry_requested_resources(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert pbs.returncode == 0 and "#PBS -q short" in pbs.stdout and "#PBS -l walltime=02:30:00" in pbs.stdout
     assert "#PBS -A proj42" in pbs.stdout and "ncpus=4" in pbs.stdout
-    array = subprocess.run(CLI + ["jobscript", str(recipe), "--cluster", "slurm", "--cluster-config", str(config),
-                                  "--array", "4", "--out", str(tmp_path)], capture_output=True, text=True)
-    assert "#SBATCH --array=0-3" in array.stdout and "--partition ${SLURM_ARRAY_TASK_ID}/4" in array.stdout
-    assert "refsim finalize" in array.stdout or "finalize" in array.stdout
+    assert "mem=16GB" in pbs.stdout or "mem=16gb" in pbs.stdout or "mem=17GB" in pbs.stdout, pbs.stdout
+
+
+def test_slurm_array_script_builds_and_finalizes_itself(reference, tmp_path):
+    """The printed array script, run as its 4 tasks at once (SLURM_ARRAY_TASK_ID = 0..3), stages every
+    partition and the last task to finish finalizes: the store equals the Dask build."""
+    recipe, ref_store = reference
+    out = tmp_path / "array-script"
+    printed = subprocess.run(CLI + ["jobscript", str(recipe), "--cluster", "slurm", "--array", "4", "--out", str(out)],
+                             capture_output=True, text=True, timeout=120)
+    assert printed.returncode == 0, printed.stderr
+    script = tmp_path / "array.sh"
+    script.write_text(printed.stdout)
+    assert "#SBATCH --array=0-3" in printed.stdout and "--partition ${SLURM_ARRAY_TASK_ID}/4" in printed.stdout
+    tasks = [subprocess.Popen(["bash", str(script)], env={**os.environ, "SLURM_ARRAY_TASK_ID": str(i)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    for t in tasks:
+        assert t.wait(timeout=300) == 0, t.stderr.read()
+    _same_store(out / "durable", ref_store)
+    versions = subprocess.run(CLI + ["versions", str(out / "durable")], capture_output=True, text=True)
+    assert versions.returncode == 0 and versions.stdout.count("certified") <= 2
 
 
 def test_scheduler_without_workers_gives_clear_message(tmp_path):

@@ -164,15 +164,23 @@ def build_partition_share(spec: BuildSpec, out: Path | str, index: int, count: i
     return {"version": spec.version_id, "staged": mine, "branch": stage}
 
 
-def finalize_staged(out_path: Path, spec: BuildSpec) -> BuildReport:
-    """Collect every staged partition of ``spec``'s version, check completeness, commit and tag."""
+def finalize_staged(out_path: Path, spec: BuildSpec, if_complete: bool = False) -> BuildReport | None:
+    """Collect every staged partition of ``spec``'s version, check completeness, commit and tag.
+
+    With ``if_complete`` (the array tasks' own call) a concurrent finalize is waited for, and a
+    version with partitions still missing returns None instead of failing.
+    """
     repo = storage.open_repository(out_path, create=False)
     if storage.version_exists(repo, spec.version_id):
         return BuildReport(out_path, spec.version_id, _stored_summary(repo, spec.version_id), reused=True)
-    with storage.build_lock(out_path, spec.version_id):
+    with storage.build_lock(out_path, spec.version_id, wait=if_complete):
+        if storage.version_exists(repo, spec.version_id):  # finished while this call waited
+            return BuildReport(out_path, spec.version_id, _stored_summary(repo, spec.version_id), reused=True)
         branch = storage.build_branch(spec.version_id)
         storage.collect_stages(repo, spec)
         missing = set(range(spec.num_partitions)) - storage.completed_partitions(repo, branch, spec)
+        if missing and if_complete:
+            return None
         if missing:
             raise storage.IncompleteBuildError(
                 f"{len(missing)} of {spec.num_partitions} partitions are missing (first: {sorted(missing)[:5]}); "

@@ -50,6 +50,13 @@ def open_repository(path: Path, create: bool = True) -> icechunk.Repository:
         return icechunk.Repository.open(storage)
     if not create:
         raise FileNotFoundError(f"no refsim store at {path}")
+    with build_lock(path, "create", wait=True):  # array tasks start together: one creates, the others open
+        if path.is_dir() and icechunk.Repository.exists(storage):
+            return icechunk.Repository.open(storage)
+        return _create_repository(path, storage)
+
+
+def _create_repository(path: Path, storage) -> icechunk.Repository:
     if path.is_dir() and any(path.iterdir()):
         raise FileExistsError(f"{path} exists, is not empty and is not a refsim store; choose another --out")
     path.mkdir(parents=True, exist_ok=True)
@@ -444,6 +451,9 @@ def _stages(repo: icechunk.Repository, spec: BuildSpec) -> list[str]:
     return sorted(b for b in repo.list_branches() if b.startswith(prefix))
 
 
+COORDINATES = ("sample", "time", "x", "y", "body", "component")
+
+
 def collect_stages(repo: icechunk.Repository, spec: BuildSpec) -> None:
     """Copy every staged partition not yet on the build branch onto it, one commit per partition."""
     branch = build_branch(spec.version_id)
@@ -457,7 +467,7 @@ def collect_stages(repo: icechunk.Repository, spec: BuildSpec) -> None:
             session = repo.writable_session(branch)
             target = zarr.open_group(session.store, mode="r+")
             for name, array in source.arrays():
-                if array.shape and name not in ("sample", "time", "x", "component") and array.shape[0] == spec.samples:
+                if array.shape and name not in COORDINATES and array.shape[0] == spec.samples:
                     target[name][a:b] = array[a:b]
             meta = dict(staged[part].metadata)
             session.commit(f"partition {part} (from {stage})", metadata=meta)

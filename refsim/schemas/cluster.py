@@ -67,7 +67,8 @@ def make_cluster(system: str, config: ClusterConfig):
 
 
 def array_script(system: str, config: ClusterConfig, recipe: Path, out: Path, tasks: int, name: str) -> str:
-    """A batch array script: task i runs `refsim generate --partition i/tasks`; then finalize."""
+    """A batch array script: task i runs `refsim generate --partition i/tasks`, then `refsim finalize
+    --if-complete`, so whichever task finishes last assembles and tags the version."""
     refsim = shlex.quote(str(Path(sys.prefix) / "bin" / "refsim"))
     recipe_q, out_q = shlex.quote(str(recipe)), shlex.quote(str(out))
     if system == "slurm":
@@ -88,9 +89,10 @@ def array_script(system: str, config: ClusterConfig, recipe: Path, out: Path, ta
         index, submit = "${PBS_ARRAY_INDEX}", "qsub -W depend=afterok:<ARRAY_JOB_ID>"
     body = _prologue(config) + WORKER_EXPORTS + [
         f"{refsim} generate {recipe_q} --out {out_q} --partition {index}/{tasks} --quiet",
+        f"{refsim} finalize --if-complete {shlex.quote(str(out / name))}",
     ]
-    tail = ["", f"# when every task has finished (e.g. a job submitted with {submit}):",
-            f"#   {refsim} finalize {shlex.quote(str(out / name))}"]
+    tail = ["", f"# a task that died leaves its partitions missing: resubmit it (or all: committed work is kept),",
+            f"# or finalize from a job submitted with {submit}: {refsim} finalize {shlex.quote(str(out / name))}"]
     return "\n".join(["#!/usr/bin/env bash", *head, "set -euo pipefail", *body, *tail]) + "\n"
 
 

@@ -43,6 +43,11 @@ def test_ode_recipe_builds_and_conserves(name, tmp_path, cluster):
             assert drift.max() <= 1e-12, (inv.name, drift.max())  # preserved by the method: round-off
         else:
             assert drift.max() <= 10 * max(inv.degree, 2) * spec.tolerance, (inv.name, drift.max())
+    if spec.horizon == "flag":  # chaotic: trusted up to each trajectory's horizon, flagged after it
+        horizon = ds["trust_horizon"].values
+        np.testing.assert_array_equal(trusted, ds.time.values[None, :] <= horizon[:, None])
+        if spec.equation == "lorenz63":
+            assert (horizon < ds.time.values[-1]).all()  # Lorenz to t = 40 at 1e-8 is past float64's reach
     if spec.observation_noise:
         noise = ds["q_noisy"].values - ds["q"].values
         assert 0.5 * spec.observation_noise < noise.std() < 2 * spec.observation_noise

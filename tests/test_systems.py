@@ -127,3 +127,4 @@ def test_lorenz_against_mpmath_taylor_up_to_trust_horizon():
     err = np.abs(r.frames[:n] - reference).max(axis=1) / np.abs(reference).max(axis=1)
     assert err[: horizon + 1].max() <= 1e-8  # honest before the horizon
     assert np.all(err[: horizon + 1] <= 2 * r.error_estimate[: horizon + 1] + 1e-15)
+    assert err[horizon + 1:].max() > 1e-8  # and needed: within 2 time units past it the data are wrong

@@ -45,6 +45,7 @@ class System(Model):
     kind = "ode"
     hamiltonian: ClassVar[bool] = True
     separable: ClassVar[bool] = True
+    energy_degree: ClassVar[int] = 0  # polynomial degree of H in the state; 0: not a polynomial
 
     def layout(self) -> Layout:
         raise NotImplementedError
@@ -73,7 +74,7 @@ class System(Model):
         return np.array([fn(row, params) for row in flat]).reshape(np.shape(y)[:-1])
 
     def energy_invariant(self, formula: str) -> Invariant:
-        return Invariant("energy", formula, "conserved", 0, lambda y, system: system.energy_of(y))
+        return Invariant("energy", formula, "conserved", self.energy_degree, lambda y, system: system.energy_of(y))
 
     def admissible_range(self, initial: np.ndarray):
         return None

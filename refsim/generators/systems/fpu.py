@@ -75,6 +75,7 @@ class FPU(System):
     """
 
     name = "fpu"
+    energy_degree = 4
     title = "Fermi-Pasta-Ulam chain (stiff springs)"
     pde = "H = sum y^2/2 + w^2/4 sum (x_2i - x_2i-1)^2 + sum (x_2i+1 - x_2i)^4"
     parameters = (

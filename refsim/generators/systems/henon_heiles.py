@@ -55,6 +55,7 @@ class HenonHeiles(System):
     """
 
     name = "henon_heiles"
+    energy_degree = 3
     title = "Hénon-Heiles system"
     pde = "H = (p1^2 + p2^2)/2 + (q1^2 + q2^2)/2 + lambda (q1^2 q2 - q2^3/3)"
     parameters = (Parameter("lam", "lambda", "cubic coupling", default=1.0),)

@@ -42,6 +42,7 @@ class MassSpring(System):
     """
 
     name = "mass_spring"
+    energy_degree = 2
     title = "Mass-spring oscillator"
     pde = "H = p^2/(2m) + k q^2/2"
     parameters = (

@@ -91,7 +91,7 @@ def array_script(system: str, config: ClusterConfig, recipe: Path, out: Path, ta
         f"{refsim} generate {recipe_q} --out {out_q} --partition {index}/{tasks} --quiet",
         f"{refsim} finalize --if-complete {shlex.quote(str(out / name))}",
     ]
-    tail = ["", f"# a task that died leaves its partitions missing: resubmit it (or all: committed work is kept),",
+    tail = ["", "# a task that died leaves its partitions missing: resubmit it (or all: committed work is kept),",
             f"# or finalize from a job submitted with {submit}: {refsim} finalize {shlex.quote(str(out / name))}"]
     return "\n".join(["#!/usr/bin/env bash", *head, "set -euo pipefail", *body, *tail]) + "\n"
 

@@ -77,3 +77,19 @@ def test_gates():
     rising = gates.invariant_expectation("free_energy", "nonincreasing", 4, np.array([0, -0.1, 0.2]),
                                          np.full(3, 1e-10), 10)
     assert "nonincreasing" in rising
+
+
+def test_estimate_bounds_algebraic_spatial_convergence():
+    """A kink (|sin(x/2)|^3: coefficients ~ k^-4, algebraic convergence) advected exactly: the grid-refinement
+    estimate, with its Richardson factor in space, still bounds the true error at every frame."""
+    from refsim.generators.initial_conditions import Formula
+
+    eq = EQUATIONS["advection"](c=1.0)
+    ic = Formula("abs(sin(x/2))**3", 2 * np.pi, 0.0)
+    grid = FourierGrid(16, 2 * np.pi)
+    verifier = Verifier(grid, 0.5, 5, 1e-6)
+    (r,) = verifier.certify([TrajectoryProblem(eq.terms, ic)], Resolution(16, 1))
+    assert r.status == 0 and r.resolution.num_points >= 128  # it had to refine several times
+    true = relative_error(r.frames, eq.exact_solution(ic, grid.x, np.linspace(0, 2, 5)))[1:]
+    estimate = r.error_estimate[1:]
+    assert np.all(true <= 1e-6) and np.all(estimate >= true / 2) and np.all(estimate <= 30 * true), (estimate, true)

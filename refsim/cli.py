@@ -250,18 +250,79 @@ def diff(store, v1, v2):
 @main.command()
 @click.argument("store")
 @click.option("--version", "version", default=None)
-@click.option("--zarr", "zarr_out", type=click.Path(file_okay=False), required=True,
+@click.option("--zarr", "zarr_out", type=click.Path(file_okay=False), default=None,
               help="write a plain Zarr v3 copy of the version here")
-def export(store, version, zarr_out):
-    """Export a version for tools that cannot read icechunk."""
-    from .catalog.store import export_zarr, split_version
+@click.option("--format", "fmt", type=click.Choice(["pdebench", "the-well"]), default=None,
+              help="write the certified trajectories as one HDF5 file in PDEBench's or The Well's layout")
+@click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True,
+              help="with --format: float32 matches those projects' own files (and loses the digits past 1e-7)")
+@click.argument("out", required=False, type=click.Path(dir_okay=False))
+def export(store, version, zarr_out, fmt, dtype, out):
+    """Export a version for tools that cannot read icechunk: --zarr DIR, or --format pdebench|the-well OUT."""
+    from .catalog.exchange import ExchangeError, export_pdebench, export_the_well
+    from .catalog.store import export_zarr, open_dataset, split_version
 
+    if (zarr_out is None) == (fmt is None) or (fmt is not None and out is None):
+        _fail("export: give either --zarr DIR or --format pdebench|the-well OUT")
     try:
         path, version = split_version(store, version)
-        out = export_zarr(path, zarr_out, version)
-    except (FileNotFoundError, LookupError, FileExistsError) as err:
+        if zarr_out:
+            written = export_zarr(path, zarr_out, version)
+        else:
+            ds = open_dataset(path, version=version)
+            writer = export_pdebench if fmt == "pdebench" else export_the_well
+            written = writer(ds, Path(out), dtype)
+    except (FileNotFoundError, LookupError, FileExistsError, ExchangeError) as err:
         _fail(str(err), 1)
-    click.echo(f"exported: {Path(out).resolve()}")
+    except OSError as err:
+        _fail(f"cannot write {out or zarr_out!r}: {err}", 1)
+    click.echo(f"exported: {Path(written).resolve()}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["pdebench", "the-well"]), required=True)
+@click.option("--equation", required=True, help="the refsim equation the file solves (refsim equations)")
+@click.option("--parameters", "parameter_text", default="",
+              help="in refsim's convention, e.g. nu=0.0031831 for PDEBench's Burgers Nu=0.01 (nu = Nu/pi)")
+@click.option("--samples", default=4, show_default=True, type=click.IntRange(min=1))
+@click.option("--tolerance", default=1e-10, show_default=True, type=click.FloatRange(min=1e-14, max=1e-3))
+@click.option("--field", default=None, help="The Well: which t0 field (needed when there are several)")
+@click.option("--time-coordinate", type=click.Choice(["frames", "drop-last"]), default="frames", show_default=True,
+              help="drop-last: the file's time coordinate has one extra trailing entry (PDEBench's own files)")
+@click.option("--out", "out_dir", default="audit", show_default=True, type=click.Path(file_okay=False),
+              help="directory for audit.json and audit.png")
+@click.option("--seed", default=0, show_default=True, help="which samples are drawn")
+def audit(file, fmt, equation, parameter_text, samples, tolerance, field, time_coordinate, out_dir, seed):
+    """Measure how wrong an external dataset is: re-solve K of its trajectories at tight tolerance."""
+    from .catalog.exchange import ExchangeError, read_external
+    from .catalog.external_audit import audit as run_audit
+    from .catalog.external_audit import plot_audit, write_json
+
+    try:
+        parameters = _parse_parameters(parameter_text)
+        data = read_external(Path(file), fmt, field, time_coordinate)
+        result = run_audit(data, equation, parameters, samples, tolerance, seed)
+    except (ExchangeError, ValueError) as err:
+        _fail(str(err), 1)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(result, out / "audit.json", file=str(Path(file).resolve()), format=fmt, equation=equation,
+               parameters=parameters, tolerance=tolerance)
+    plot_audit(result, out / "audit.png", f"{Path(file).name}: {equation} {parameter_text}".strip())
+    click.echo(result.table())
+    click.echo(f"written: {(out / 'audit.json').resolve()}, {(out / 'audit.png').resolve()}")
+
+
+def _parse_parameters(text: str) -> dict[str, float]:
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        name, _, value = item.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--parameters: expected name=number pairs separated by commas, got {item!r}") from None
+    return out
 
 
 @main.command()

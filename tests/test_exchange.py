@@ -81,7 +81,7 @@ def _upwind_advection_file(path, samples=3, points=64, frames=11, end=0.5):
     tensor, exact_errors = [], []
     for _ in range(samples):
         a, b = rng.uniform(-1, 1, 2)
-        u0 = lambda x: a * np.sin(2 * np.pi * x) + b * np.cos(4 * np.pi * x)  # noqa: E731
+        u0 = lambda x, a=a, b=b: a * np.sin(2 * np.pi * x) + b * np.cos(4 * np.pi * x)  # noqa: E731
         u, rows, errs = u0(x), [u0(x)], [0.0]
         for k in range(1, frames):
             for _ in range(per_frame):

@@ -411,6 +411,28 @@ def report(store, version, out):
 
 
 @main.command()
+@click.argument("store")
+@click.option("--sample", "index", default=0, show_default=True, help="trajectory index")
+@click.option("--version", "version", default=None, help="version id (default: newest)")
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="PNG file (default: STORE-sample-I.png)")
+def plot(store, index, version, out):
+    """Draw one trajectory: space-time image (1D), frames (2D) or orbit (ODE)."""
+    from .catalog.plots import plot_sample
+    from .catalog.store import open_dataset, split_version
+
+    try:
+        path, version = split_version(store, version)
+        ds = open_dataset(path, version=version, include_rejected=True)
+        target = Path(out) if out else Path(f"{path}-sample-{index}.png")
+        plot_sample(ds, index, target)
+    except (FileNotFoundError, LookupError) as err:
+        _fail(str(err), 1)
+    except OSError as err:
+        _fail(f"cannot write the figure: {err}", 1)
+    click.echo(f"figure: {target.resolve()}")
+
+
+@main.command()
 @click.argument("name", required=False)
 def equations(name):
     """List the equations, or describe one."""

@@ -8,20 +8,18 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .plots import displayed, image, ode_panel, pyplot, state_fields
+
 
 def _figures(ds: xr.Dataset, out: Path, count: int = 4) -> dict[str, str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     good = ds.isel(sample=np.flatnonzero(ds["status"].values == 0))
     n = min(count, good.sizes["sample"])
     files = {}
     if n == 0:
         return files
     t = ds.time.values
-    if "u" not in ds:
+    if ds.attrs.get("kind") != "pde":
         files["trajectories"] = _ode_figure(good, n, out, plt)
     else:
         files.update(_pde_figures(ds, good, n, out, plt))
@@ -32,51 +30,45 @@ def _figures(ds: xr.Dataset, out: Path, count: int = 4) -> dict[str, str]:
 def _ode_figure(good, n, out, plt):
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.4), squeeze=False, constrained_layout=True)
     for ax, i in zip(axes[0], range(n)):
-        if "q" in good and good.sizes["component"] == 2:  # planar bodies: orbits
-            q = good["q"].values[i]
-            for b in range(q.shape[1]):
-                ax.plot(q[:, b, 0], q[:, b, 1], lw=1, marker=".", ms=2, label=f"body {b}")
-            ax.set_xlabel("q_x")
-            ax.set_ylabel("q_y")
-            ax.set_aspect("equal", adjustable="datalim")
-        elif "q" in good:  # degrees of freedom: phase portraits
-            q, p = good["q"].values[i, :, :, 0], good["p"].values[i, :, :, 0]
-            for b in range(q.shape[1]):
-                ax.plot(q[:, b], p[:, b], lw=1, marker=".", ms=2, label=f"dof {b}")
-            ax.set_xlabel("q")
-            ax.set_ylabel("p")
-        else:
-            y = good["y"].values[i]
-            names = [str(c) for c in good["component"].values]
-            ax.plot(y[:, 0], y[:, -1], lw=0.8)
-            ax.set_xlabel(names[0])
-            ax.set_ylabel(names[-1])
+        ode_panel(ax, good, i)
         ax.set_title(f"sample {int(good.sample[i])}")
     fig.suptitle(f"{good.attrs['title']}: {good.attrs['pde']}")
     return _save(fig, out / "trajectories.png")
 
 
 def _pde_figures(ds, good, n, out, plt):
+    """Space-time images (1D) or final frames (2D) of the first field, and its final-frame spectrum."""
     files = {}
-    x, t = ds.x.values, ds.time.values
+    name = state_fields(ds)[0]
+    two_d = "y" in ds.dims
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.4), squeeze=False, constrained_layout=True)
     for ax, i in zip(axes[0], range(n)):
-        u = good["u"].values[i]
-        mesh = ax.pcolormesh(x, t, u, shading="nearest", cmap="RdBu_r",
-                             vmin=-np.abs(u).max(), vmax=np.abs(u).max())
+        if two_d:
+            values, label = displayed(good[name].values[i, -1], name)
+            image(ax, fig, ds.x.values, ds.y.values, values, f"{label} at t = {float(ds.time[-1]):.3g}")
+            ax.set_aspect("equal")
+        else:
+            values, label = displayed(good[name].values[i], name)
+            image(ax, fig, ds.x.values, ds.time.values, values, label)
+            ax.set_ylabel("t")
         ax.set_title(f"sample {int(good.sample[i])}")
         ax.set_xlabel("x")
-        ax.set_ylabel("t")
-        fig.colorbar(mesh, ax=ax, shrink=0.8)
     fig.suptitle(f"{ds.attrs['title']}: {ds.attrs['pde']}")
-    files["spacetime"] = _save(fig, out / "spacetime.png")
+    files["spacetime" if not two_d else "final_frames"] = _save(fig, out / ("spacetime.png" if not two_d else
+                                                                            "final_frames.png"))
     fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)
-    k = 2 * np.pi * np.arange(x.size // 2 + 1) / (x.size * (x[1] - x[0]))
+    x = ds.x.values
+    dk = 2 * np.pi / (x.size * (x[1] - x[0]))
     for i in range(n):
-        power = np.abs(np.fft.rfft(good["u"].values[i, -1])) ** 2 / x.size**2
-        ax.semilogy(k[1:], np.maximum(power[1:], 1e-34), marker=".", lw=0.8, label=f"sample {int(good.sample[i])}")
-    ax.set_xlabel("wavenumber k")
-    ax.set_ylabel("|u_hat(k)|^2 at the final frame")
+        final = good[name].values[i, -1]
+        power = np.abs(np.fft.fftn(final)) ** 2 / final.size**2
+        index = np.abs(np.fft.fftfreq(x.size, 1.0 / x.size)).astype(int)
+        shell = index if not two_d else np.maximum(index[:, None], index[None, :])
+        spectrum = np.bincount(shell.ravel(), weights=power.ravel(), minlength=x.size // 2 + 1)
+        ax.semilogy(dk * np.arange(1, spectrum.size), np.maximum(spectrum[1:], 1e-34), marker=".", lw=0.8,
+                    label=f"sample {int(good.sample[i])}")
+    ax.set_xlabel("wavenumber |k|" + (" (max norm of the wavevector)" if two_d else ""))
+    ax.set_ylabel(f"power of {name} at the final frame")
     ax.set_title("spectrum of the stored final frame (output grid)")
     ax.legend()
     files["spectrum"] = _save(fig, out / "spectrum.png")
@@ -114,9 +106,7 @@ def _certificate_figures(ds, good, t, out, plt):
 
 def _save(fig, path: Path) -> str:
     fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    pyplot().close(fig)
     return path.name
 
 
@@ -152,7 +142,8 @@ def write_card(ds: xr.Dataset, out: Path, store_path: str | None = None) -> Path
         f"- Equation: `{a['pde']}` ({a['equation']}), boundary conditions: {a['boundary_conditions']}",
         f"- Parameters: `{a['parameters']}`",
         (f"- Domain: [{recipe['domain']['origin']:g}, {recipe['domain']['origin'] + recipe['domain']['length']:g}), "
-         f"{ds.sizes['x']} stored points (right endpoint excluded)") if recipe.get("domain") else
+         f"{ds.sizes['x']}{'^2' if 'y' in ds.dims else ''} stored points (right endpoint excluded)")
+        if recipe.get("domain") else
         f"- State: {', '.join(v for v in ('q', 'p', 'y') if v in ds)} with dims "
         f"{dict((d, s) for d, s in ds.sizes.items() if d not in ('sample', 'time'))}",
         f"- Time: {ds.sizes['time']} frames on [0, {float(ds.time[-1]):g}]",

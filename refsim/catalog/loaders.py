@@ -17,13 +17,17 @@ certified samples) only, and a sample keeps its key when others are rejected.
 Normalisation statistics (mean, std, RMS per field) are computed in float64 over
 the training split's trusted frames and applied identically to every split.
 
+Complex fields (NLS) are served as real arrays with a trailing (real, imaginary)
+axis, their statistics taken over both parts; 2D fields keep their (y, x) axes.
+
 Derivative labels are the store's own vector-field values (ODE stores:
 ``dq_dt``/``dp_dt`` or ``dy_dt``), never finite differences of frames.
 
 Workers: the datasets keep only the path, the pinned version and plain arrays;
 each process opens the store itself on first use, without dask
-(``chunks=None``): a forked DataLoader worker reading a dask-backed dataset
-deadlocks once the parent has run any dask compute.
+(``chunks=None``). Worker processes must be spawned (:meth:`TrainingData.torch_loader`
+does so): icechunk's runtime does not survive a fork, and a forked worker refuses
+with a clear error instead of hanging.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from .normalization import Normalization, field_statistics
+from .plots import state_fields
 from .store import open_dataset, split_version
 
 SPLITS = ("train", "validation", "test")
@@ -85,11 +90,16 @@ def leading_trusted(trusted: np.ndarray) -> np.ndarray:
 
 
 def _default_fields(ds) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if "u" in ds:
-        return ("u",), ()
+    if ds.attrs.get("kind") == "pde":
+        return tuple(state_fields(ds)), ()
     if "q" in ds:
         return ("q", "p"), ("dq_dt", "dp_dt")
     return ("y",), ("dy_dt",)
+
+
+def real_channels(values: np.ndarray) -> np.ndarray:
+    """Complex fields as a trailing (real, imaginary) axis; real fields unchanged."""
+    return np.stack([values.real, values.imag], axis=-1) if np.iscomplexobj(values) else values
 
 
 class _StoreReader:
@@ -120,7 +130,7 @@ class _StoreReader:
             self._cache.move_to_end(sample)
             return self._cache[sample]
         row = ds.sel(sample=sample)
-        arrays = {name: np.asarray(row[name].values) for name in self.names}
+        arrays = {name: real_channels(np.asarray(row[name].values)) for name in self.names}
         self._cache[sample] = arrays
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -309,6 +319,19 @@ class TrainingData:
         """The same as :meth:`dataset`, as a ``torch.utils.data.Dataset`` of tensors (needs torch)."""
         cls = globals().get("TorchWindowDataset") or __getattr__("TorchWindowDataset")
         return cls(self.dataset(split, **options))
+
+    def torch_loader(self, split: str | Iterable[int] = "train", batch_size: int = 32, *, shuffle: bool = True,
+                     num_workers: int = 2, **options):
+        """A ``torch.utils.data.DataLoader`` over :meth:`torch_dataset`, its workers spawned once and kept.
+
+        Workers are spawned, not forked: icechunk's runtime, started in this process when the
+        store was opened, does not survive a fork (a forked worker would refuse with a clear error).
+        """
+        from torch.utils.data import DataLoader
+
+        workers = {"multiprocessing_context": "spawn", "persistent_workers": True} if num_workers > 0 else {}
+        return DataLoader(self.torch_dataset(split, **options), batch_size=batch_size, shuffle=shuffle,
+                          num_workers=num_workers, **workers)
 
     def numpy_batches(self, split: str | Iterable[int] = "train", batch_size: int = 32, *, shuffle: bool = True,
                       seed: int = 0, epoch: int = 0, drop_last: bool = False, **options) -> Iterator[dict]:

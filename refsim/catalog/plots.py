@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..generators import EQUATIONS
+
 
 def pyplot():
     import matplotlib
@@ -20,7 +22,10 @@ def pyplot():
 def state_fields(ds: xr.Dataset) -> list[str]:
     """The stored state variables of a PDE store, in the equation's order."""
     spatial = ("x",) if "y" not in ds.dims else ("y", "x")
-    return [n for n in ds.data_vars if ds[n].dims == ("sample", "time", *spatial)]
+    model = EQUATIONS.get(ds.attrs.get("equation"))
+    declared = list(getattr(model, "fields", (getattr(model, "variable", "u"),)))
+    found = [n for n in ds.data_vars if ds[n].dims == ("sample", "time", *spatial)]
+    return sorted(found, key=lambda n: declared.index(n) if n in declared else len(declared))
 
 
 def displayed(values: np.ndarray, name: str) -> tuple[np.ndarray, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import icechunk
@@ -24,7 +25,17 @@ def is_plain_zarr(path: Path) -> bool:
     return (path / "zarr.json").exists() and not (path / "refs").exists()
 
 
+ICECHUNK_USED_BY: int | None = None  # pid of the process whose icechunk runtime has started
+
+
 def open_repository(path: Path) -> icechunk.Repository:
+    global ICECHUNK_USED_BY
+    if ICECHUNK_USED_BY is not None and ICECHUNK_USED_BY != os.getpid():
+        raise RuntimeError(
+            "this process was forked after its parent had opened an icechunk store, and icechunk's runtime does "
+            "not survive a fork (it would hang): start workers with spawn, e.g. TrainingData.torch_loader(...) "
+            "or DataLoader(..., multiprocessing_context='spawn')")
+    ICECHUNK_USED_BY = os.getpid()
     storage = icechunk.local_filesystem_storage(str(path))
     if not path.is_dir() or not icechunk.Repository.exists(storage):
         raise FileNotFoundError(f"no refsim store at {path}")

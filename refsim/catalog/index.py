@@ -89,8 +89,23 @@ def search(index: xr.Dataset, equation: str | None = None, max_tolerance: float 
         keep &= index["points"].values.astype(int) >= min_points
     for name, (lo, hi) in (parameter or {}).items():
         values = [json.loads(p).get(name) for p in index["parameters"].values]
-        keep &= np.array([isinstance(v, (int, float)) and lo <= v <= hi for v in values])
+        keep &= np.array([_overlaps(v, lo, hi) for v in values], dtype=bool)
     return index.isel(entry=np.flatnonzero(keep))
+
+
+def _overlaps(value, lo: float, hi: float) -> bool:
+    """Whether a fixed parameter lies in [lo, hi], or a sampled one (JSON of its sampler) can draw from it."""
+    if isinstance(value, (int, float)):
+        return lo <= value <= hi
+    if isinstance(value, str):
+        spec = json.loads(value)
+        if isinstance(spec, dict) and len(spec) == 1:
+            (kind, args), = spec.items()
+            if kind in ("uniform", "log_uniform"):
+                return args[0] <= hi and args[1] >= lo
+            if kind == "choice":
+                return any(lo <= v <= hi for v in args)
+    return False
 
 
 def resolve(name: str, version: str | None, roots: list[Path] | None = None) -> tuple[Path, str | None]:

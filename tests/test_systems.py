@@ -107,7 +107,7 @@ def lorenz_taylor(y0, t_end, frame_dt, order=25, step=0.01, digits=32):
                 xs.append(sigma * (ys[k] - xs[k]) / (k + 1))
                 ys.append((rho * xs[k] - xz - ys[k]) / (k + 1))
                 zs.append((xy - beta * zs[k]) / (k + 1))
-            x, y, z = (mpmath.polyval(c, h, asc=True) for c in (xs, ys, zs))
+            x, y, z = (mpmath.polyval(c[::-1], h) for c in (xs, ys, zs))  # highest degree first
         frames.append((x, y, z))
     return np.array([[float(v) for v in f] for f in frames]), frames
 

@@ -234,7 +234,7 @@ class _client:
         os.environ.update({k: v for k, v in WORKER_ENV.items() if k.startswith("MALLOC")})
         self.cluster = LocalCluster(
             n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",  # any free port
-            silence_logs=logging.ERROR, env=WORKER_ENV,
+            silence_logs=logging.CRITICAL, env=WORKER_ENV,  # shutdown races log errors
         )
         self.client = Client(self.cluster)
         return self.client

@@ -58,7 +58,8 @@ def main():
               help="worker processes of the embedded Dask LocalCluster")
 @click.option("--scheduler", default=None, help="address of an existing Dask scheduler to use instead")
 @click.option("--cluster", "cluster_kind", type=click.Choice(["slurm", "pbs"]), default=None,
-              help="start a Dask cluster on a batch system (dask-jobqueue) and scale it to --workers jobs")
+              help="start a Dask cluster on a batch system (dask-jobqueue) and scale it to the work: one job per "
+                   "partition still to build, at most --workers")
 @click.option("--cluster-config", type=click.Path(dir_okay=False), default=None,
               help="YAML with queue, account, cores, memory, walltime, job_extra_directives, ...")
 @click.option("--partition", "share", default=None, metavar="I/N",

@@ -98,7 +98,7 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
         todo = [p for p in range(spec.num_partitions) if p not in done]
         if todo:
             warm_up(spec.method, spec.kind)
-            with _client(workers, scheduler, cluster) as client, \
+            with _client(min(workers, len(todo)), scheduler, cluster) as client, \
                     _progress(spec.num_partitions, len(done), progress) as bar:
                 _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1))
         summary = storage.finalize(repo, branch, spec)

@@ -573,5 +573,25 @@ def schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+def run() -> None:
+    """The console entry point: ``main``, then an exit that skips interpreter finalisation.
+
+    icechunk's Rust runtime keeps worker threads alive until the process ends; when one is
+    still busy while Python finalises, the process can abort (SIGABRT) after all of its work
+    was committed and reported. Every command has finished and flushed by then, so the
+    process leaves with ``os._exit`` and the command's own exit status.
+    """
+    import os
+
+    try:
+        main(standalone_mode=True)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -35,9 +35,14 @@ def format_certificate(summary: dict) -> str:
             s = summary["solver_setting"]
             lines.append(f"solver setting (steps per frame, or rtol) {s[0]:g}-{s[1]:g}; "
                          f"largest Newton residual {summary['newton_residual_max']:.1e}")
-        drifts = ", ".join(f"{k} {v:.1e}" for k, v in summary["invariant_drift_max"].items())
+        monitored = set(summary.get("invariants_monitored_only", []))
+        drifts = ", ".join(f"{k} {v:.1e}" + (" (monitored only)" if k in monitored else "")
+                           for k, v in summary["invariant_drift_max"].items())
         if drifts:
             lines.append(f"max relative drift of conserved invariants: {drifts}")
+        if "model_distance_from_pde_max" in summary:
+            lines.append(f"distance of the {summary['truth']} model from the PDE (error_space, not certified): "
+                         f"max {summary['model_distance_from_pde_max']:.2e}")
         rises = ", ".join(f"{k} {v:.1e}" for k, v in summary.get("invariant_max_increase", {}).items())
         if rises:
             lines.append(f"non-increasing functionals, largest one-frame relative change (< 0: decrease): {rises}")

@@ -105,3 +105,17 @@ def test_cli_reports_bad_recipe_in_one_line_before_compute(tmp_path):
 def test_json_schema_exports():
     schema = json_schema()
     assert "tolerance" in schema["properties"] and schema["additionalProperties"] is False
+
+
+def test_yaml_numbers_without_a_point_and_duplicate_keys(tmp_path):
+    from refsim.schemas.recipe import load_recipe
+
+    text = yaml.safe_dump(GOOD).replace("tolerance: 1.0e-10", "tolerance: 1e-10")
+    text += "parameters: {alpha: {log_uniform: [1e-1, 5e0]}, beta: 1}\n"
+    path = tmp_path / "r.yaml"
+    path.write_text(text.replace("parameters:\n  alpha: -6.0\n  beta: 1.0\n", ""))
+    recipe, _ = load_recipe(path)
+    assert recipe.parameters["alpha"] == {"log_uniform": [0.1, 5.0]} and recipe.tolerance == 1e-10
+    path.write_text(text)  # 'parameters' now appears twice
+    with pytest.raises(RecipeError, match="'parameters' is given twice"):
+        load_recipe(path)

@@ -171,6 +171,8 @@ def test_semidiscrete_truth_is_the_model_on_the_stored_grid(tmp_path, cluster):
     assert (ds.internal_points.values == 50).all()
     assert float(ds.error_estimate.max()) <= 1e-9
     assert float(ds.error_space.max()) > 1e-6  # 50 points are far from the PDE: stored, not certified
+    assert report.summary["model_distance_from_pde_max"] == pytest.approx(float(ds.error_space.max()))
+    assert report.summary["invariants_monitored_only"] == ["energy", "momentum"]
     rhs = _dgnet_kdv_50_point_rhs(10.0, 50)
     t = ds.time.values
     for i in range(2):

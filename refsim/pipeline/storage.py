@@ -340,6 +340,8 @@ def summarize(group: zarr.Group, spec: BuildSpec, invariants: list) -> dict:
             steps = group["steps_per_frame"][:][good]
             summary["internal_points"] = [int(points.min()), int(points.max())]
             summary["steps_per_frame"] = [int(steps.min()), int(steps.max())]
+            if spec.truth != "pde-converged":  # the model's distance from the PDE: stored, never certified
+                summary["model_distance_from_pde_max"] = float(np.nanmax(group["error_space"][:][good]))
         else:
             setting = group["solver_setting"][:][good]
             summary["solver_setting"] = [float(setting.min()), float(setting.max())]
@@ -355,6 +357,9 @@ def summarize(group: zarr.Group, spec: BuildSpec, invariants: list) -> dict:
                 inv.name: float(np.abs(group[f"drift_{inv.name}"][:][good]).max())
                 for inv in invariants if inv.kind == "conserved"
             },
+            "invariants_monitored_only": sorted(
+                inv.name for inv in invariants if spec.truth != "pde-converged" and spec.kind == "pde"
+                and inv.degree > 1),
             "invariant_max_increase": {
                 inv.name: float(np.diff(group[f"drift_{inv.name}"][:][good], axis=1).max())
                 for inv in invariants if inv.kind == "nonincreasing"
@@ -379,6 +384,10 @@ def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec) -> dict:
         raise RejectionLimitError(
             f"{rejected} trajectories rejected, the recipe allows max_rejected={spec.max_rejected}; "
             f"the version is not finished. First: {rejections[0]['reason'] if rejections else ''}")
+    if summary["certified"] == 0:
+        raise RejectionLimitError(
+            f"no trajectory of {spec.name} could be certified, so no version is finished. First: "
+            f"{rejections[0]['reason'] if rejections else ''}")
     group.attrs["certificate"] = json.dumps(summary, sort_keys=True)
     group.attrs["rejections"] = json.dumps(sorted(rejections, key=lambda r: r["sample"]), sort_keys=True)
     group.attrs["manifest"] = json.dumps(chunk_checksums(group), sort_keys=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -231,6 +232,36 @@ def _model_at(loc) -> type[BaseModel] | None:
     return model
 
 
+class _RecipeLoader(yaml.SafeLoader):
+    """YAML as scientists write it: ``1e-2`` is a number (YAML 1.1 wants ``1.0e-2``), and a key given
+    twice in one mapping is an error rather than silently the last value."""
+
+
+_RecipeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _mapping_without_duplicates(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice (line {key_node.start_mark.line + 1})", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_RecipeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def read_yaml(text: str):
+    return yaml.load(text, Loader=_RecipeLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_recipe(source: str | Path) -> tuple[Recipe, Path]:
     """Parse a YAML recipe file or a built-in recipe name; RecipeError on any problem."""
     path = Path(source)
@@ -241,9 +272,12 @@ def load_recipe(source: str | Path) -> tuple[Recipe, Path]:
             raise RecipeError(f"recipe: no file {str(source)!r} and no built-in recipe of that name; "
                               f"built-in: {', '.join(RECIPES)}")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = read_yaml(path.read_text())
     except yaml.YAMLError as err:
-        raise RecipeError(f"recipe {path}: not valid YAML ({err})") from None
+        where = getattr(err, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise RecipeError(f"recipe {path}: not valid YAML{line}: {problem}") from None
     if not isinstance(data, dict):
         raise RecipeError(f"recipe {path}: expected a mapping of keys, got {type(data).__name__}")
     return parse_recipe(data), path.parent

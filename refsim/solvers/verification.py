@@ -298,8 +298,9 @@ class Verifier:
     def _next(self, res: Resolution, et, es, finite, observed=np.nan) -> Resolution | None:
         n, s = res.num_points, res.steps_per_frame
         part = self.safety * self.tolerance / 2
-        if not finite:
+        if not finite:  # an unstable step or an unresolved grid: refine both
             s *= 4
+            n *= 2 if self.refine_space else 1
         else:
             if es.max() > part and self.refine_space:
                 n *= 2
@@ -328,8 +329,8 @@ class Verifier:
             bad = np.flatnonzero(~np.isfinite(production.reshape(self.num_frames, -1)).all(axis=-1))
             when = f"frame {bad[0]}" if bad.size else "its error estimate"
             reason = (
-                f"non-finite values at {when} at every resolution up to "
-                f"N={res.num_points}, {res.steps_per_frame} steps per frame (blow-up)"
+                f"non-finite values at {when} at every resolution tried, up to N={res.num_points} and "
+                f"{res.steps_per_frame} steps per frame, where the budget ends (a blow-up, or too coarse to tell)"
             )
             return self._result(NONFINITE, reason, res, parts, estimate, -1)
         within = np.cumprod(estimate <= self.tolerance).astype(bool)

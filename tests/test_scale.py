@@ -129,18 +129,23 @@ def test_sigkill_and_resume_twenty_trials(reference, tmp_path):
     _fault_trials(20, reference, tmp_path)
 
 
-def test_external_scheduler_on_loopback(reference, tmp_path):
-    recipe, ref_store = reference
+def _start_scheduler(tmp_path):
+    """A distributed scheduler as its own process on loopback; (process, address)."""
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                   "--port", "0", "--no-dashboard", "--scheduler-file", str(tmp_path / "s.json")],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if (tmp_path / "s.json").exists():
+            break
+        time.sleep(0.1)
+    return scheduler, json.loads((tmp_path / "s.json").read_text())["address"]
+
+
+def test_external_scheduler_on_loopback(reference, tmp_path):
+    recipe, ref_store = reference
+    scheduler, address = _start_scheduler(tmp_path)
     workers = []
     try:
-        for _ in range(50):
-            if (tmp_path / "s.json").exists():
-                break
-            time.sleep(0.2)
-        address = json.loads((tmp_path / "s.json").read_text())["address"]
         env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
         workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
                                      "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -269,15 +274,8 @@ def test_slurm_array_script_builds_and_finalizes_itself(reference, tmp_path):
 
 
 def test_scheduler_without_workers_gives_clear_message(tmp_path):
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", "0", "--no-dashboard", "--scheduler-file", str(tmp_path / "s.json")],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scheduler, address = _start_scheduler(tmp_path)
     try:
-        for _ in range(100):
-            if (tmp_path / "s.json").exists():
-                break
-            time.sleep(0.1)
-        address = json.loads((tmp_path / "s.json").read_text())["address"]
         out = subprocess.run(CLI + ["generate", str(_write(tmp_path)), "--out", str(tmp_path), "--quiet",
                                     "--scheduler", address], capture_output=True, text=True, timeout=120,
                              env={**os.environ, "REFSIM_WORKER_WAIT": "2"})

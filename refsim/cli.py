@@ -77,7 +77,8 @@ def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, shar
     Running it again after an interruption resumes from the committed partitions.
     """
     from .pipeline.build import build, build_partition_share
-    from .pipeline.storage import BuildLockedError, RejectionLimitError
+    from .pipeline.locks import BuildLockedError
+    from .pipeline.storage import RejectionLimitError
     from .schemas.recipe import build_spec, load_recipe
 
     try:
@@ -153,7 +154,8 @@ def finalize(store, version, if_complete):
 
     from .catalog.store import open_repository
     from .pipeline.build import finalize_staged
-    from .pipeline.storage import BuildLockedError, IncompleteBuildError, RejectionLimitError
+    from .pipeline.locks import BuildLockedError
+    from .pipeline.storage import IncompleteBuildError, RejectionLimitError
     from .schemas.recipe import spec_from_stored
 
     try:

@@ -15,7 +15,8 @@ from pathlib import Path
 import icechunk
 import numpy as np
 
-from . import storage
+from . import staging, storage
+from .locks import build_lock
 from .solve import PartitionResult, solve_partition
 from .spec import BuildSpec
 
@@ -92,7 +93,7 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
     if storage.version_exists(repo, spec.version_id):
         storage.point_main_at_newest(repo)
         return BuildReport(path, spec.version_id, _stored_summary(repo, spec.version_id), reused=True)
-    with storage.build_lock(path, spec.version_id):
+    with build_lock(path, spec.version_id):
         branch = storage.start_build(repo, spec)
         done = storage.completed_partitions(repo, branch, spec)
         todo = [p for p in range(spec.num_partitions) if p not in done]
@@ -148,10 +149,10 @@ def build_partition_share(spec: BuildSpec, out: Path | str, index: int, count: i
     repo = storage.open_repository(path)
     if storage.version_exists(repo, spec.version_id):
         return {"version": spec.version_id, "staged": [], "skipped": "version already finished"}
-    with storage.build_lock(path, f"{spec.version_id}-share-{index}"):
-        with storage.build_lock(path, f"{spec.version_id}-template", wait=True):
+    with build_lock(path, f"{spec.version_id}-share-{index}"):
+        with build_lock(path, f"{spec.version_id}-template", wait=True):
             storage.start_build(repo, spec)
-        stage = storage.stage_branch(repo, spec, index)
+        stage = staging.stage_branch(repo, spec, index)
         done = storage.completed_partitions(repo, stage, spec)
         mine = [p for p in range(spec.num_partitions) if p % count == index and p not in done]
         if mine:
@@ -173,11 +174,11 @@ def finalize_staged(out_path: Path, spec: BuildSpec, if_complete: bool = False) 
     repo = storage.open_repository(out_path, create=False)
     if storage.version_exists(repo, spec.version_id):
         return BuildReport(out_path, spec.version_id, _stored_summary(repo, spec.version_id), reused=True)
-    with storage.build_lock(out_path, spec.version_id, wait=if_complete):
+    with build_lock(out_path, spec.version_id, wait=if_complete):
         if storage.version_exists(repo, spec.version_id):  # finished while this call waited
             return BuildReport(out_path, spec.version_id, _stored_summary(repo, spec.version_id), reused=True)
         branch = storage.build_branch(spec.version_id)
-        storage.collect_stages(repo, spec)
+        staging.collect_stages(repo, spec)
         missing = set(range(spec.num_partitions)) - storage.completed_partitions(repo, branch, spec)
         if missing and if_complete:
             return None
@@ -186,7 +187,7 @@ def finalize_staged(out_path: Path, spec: BuildSpec, if_complete: bool = False) 
                 f"{len(missing)} of {spec.num_partitions} partitions are missing (first: {sorted(missing)[:5]}); "
                 "run their array tasks again, then finalize")
         summary = storage.finalize(repo, branch, spec)
-        storage.drop_stages(repo, spec)
+        staging.drop_stages(repo, spec)
     return BuildReport(out_path, spec.version_id, summary, rejections=storage.partition_rejections(repo, branch))
 
 

@@ -9,11 +9,8 @@ chunk exists, records content checksums, commits, tags the version and moves
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -28,6 +25,7 @@ from zarr.core.sync import sync
 from .. import __version__
 from ..solvers.exponential import STEPPERS
 from ..solvers.verification import ROUNDING, STATUS_MEANINGS
+from .locks import build_lock
 from .solve import draw
 from .spec import BuildSpec
 
@@ -404,35 +402,6 @@ class IncompleteBuildError(RuntimeError):
     """Partitions of a version are missing."""
 
 
-class BuildLockedError(RuntimeError):
-    """Another process is building the same version."""
-
-
-@contextlib.contextmanager
-def build_lock(path: Path, key: str, wait: bool = False):
-    """An exclusive lock beside the store, released when the process ends (also on SIGKILL).
-
-    Without ``wait`` a second holder is refused at once with a clear message.
-    """
-    lock_path = path.parent / f".{path.name}.{key}.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            handle.seek(0)
-            raise BuildLockedError(f"another process ({handle.read().strip() or 'unknown pid'}) is building "
-                                   f"{path.name} ({key}); wait for it to finish, then run again") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def point_main_at_newest(repo: icechunk.Repository) -> None:
     """Move main to the newest finished version if a crash stopped between tagging and moving main."""
     tags = repo.list_tags()
@@ -443,46 +412,3 @@ def point_main_at_newest(repo: icechunk.Repository) -> None:
     head = repo.lookup_branch("main")
     if head != target and head not in {repo.lookup_tag(t) for t in tags}:
         repo.reset_branch("main", target)
-
-
-def stage_branch(repo: icechunk.Repository, spec: BuildSpec, index: int) -> str:
-    """The staging branch of one array task, forked from the version's template commit."""
-    name = f"stage-{spec.version_id}-{index}"
-    if name not in repo.list_branches():
-        template = [s for s in repo.ancestry(branch=build_branch(spec.version_id))
-                    if s.metadata.get("kind") == "template"][0]
-        repo.create_branch(name, snapshot_id=template.id)
-    return name
-
-
-def _stages(repo: icechunk.Repository, spec: BuildSpec) -> list[str]:
-    prefix = f"stage-{spec.version_id}-"
-    return sorted(b for b in repo.list_branches() if b.startswith(prefix))
-
-
-COORDINATES = ("sample", "time", "x", "y", "body", "component")
-
-
-def collect_stages(repo: icechunk.Repository, spec: BuildSpec) -> None:
-    """Copy every staged partition not yet on the build branch onto it, one commit per partition."""
-    branch = build_branch(spec.version_id)
-    have = completed_partitions(repo, branch, spec)
-    for stage in _stages(repo, spec):
-        staged = {s.metadata["partition"]: s for s in repo.ancestry(branch=stage)
-                  if s.metadata.get("kind") == "partition"}
-        source = zarr.open_group(repo.readonly_session(branch=stage).store, mode="r")
-        for part in sorted(set(staged) - have):
-            a, b = spec.partition_bounds(part)
-            session = repo.writable_session(branch)
-            target = zarr.open_group(session.store, mode="r+")
-            for name, array in source.arrays():
-                if array.shape and name not in COORDINATES and array.shape[0] == spec.samples:
-                    target[name][a:b] = array[a:b]
-            meta = dict(staged[part].metadata)
-            session.commit(f"partition {part} (from {stage})", metadata=meta)
-            have.add(part)
-
-
-def drop_stages(repo: icechunk.Repository, spec: BuildSpec) -> None:
-    for stage in _stages(repo, spec):
-        repo.delete_branch(stage)

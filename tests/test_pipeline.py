@@ -142,3 +142,26 @@ def test_cli_generate_and_inspect(tmp_path):
     assert "certified 4/4 trajectories" in out.stdout
     out = subprocess.run(cmd + ["inspect", str(tmp_path / "cli-heat")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "error_estimate" in out.stdout and "certified 4/4" in out.stdout
+
+
+def test_pde_time_derivative_labels_are_the_equations_right_hand_side(tmp_path, cluster):
+    """du_dt stored with time_derivatives: true equals the exact soliton's time derivative (a fourth-order
+    central difference in t of the closed form, computed here), not a difference of stored frames."""
+    from refsim.catalog.loaders import TrainingData
+
+    recipe = {"name": "kdv-rates", "equation": "kdv", "parameters": {"alpha": 6.0, "beta": 1.0},
+              "domain": {"length": 40.0, "points": 128, "origin": -20.0}, "time": {"end": 1.0, "frames": 5},
+              "initial_condition": {"family": "kdv_solitons", "count": 1, "k": 0.7, "position": 0.3},
+              "samples": 1, "tolerance": 1e-10, "time_derivatives": True}
+    spec = build_spec(parse_recipe(recipe))
+    ds = refsim.open(build(spec, tmp_path, scheduler=cluster.scheduler_address, progress=False).path)
+    eq, ic = draw(spec, 0)
+    x, t, h = ds.x.values, ds.time.values, 1e-3
+    exact = [eq.exact_solution(ic, x, t + j * h) for j in (-2, -1, 1, 2)]
+    rate = (exact[0] - 8 * exact[1] + 8 * exact[2] - exact[3]) / (12 * h)
+    error = np.abs(ds.du_dt.values[0] - rate).max(axis=-1) / np.abs(rate).max(axis=-1)
+    estimate = ds.error_time_derivative.values[0]
+    assert error.max() <= 1e-7 and np.all(error[1:] <= 2 * estimate[1:] + 1e-12), (error, estimate)
+    assert np.all(estimate <= 100 * error + 1e-12)  # an estimate, not a blanket bound
+    loader = TrainingData(str(tmp_path / "kdv-rates"), fractions=(1.0, 0.0, 0.0), n_steps_output=0)
+    assert loader.labels == ("du_dt",)

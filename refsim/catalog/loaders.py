@@ -21,7 +21,8 @@ Complex fields (NLS) are served as real arrays with a trailing (real, imaginary)
 axis, their statistics taken over both parts; 2D fields keep their (y, x) axes.
 
 Derivative labels are the store's own vector-field values (ODE stores:
-``dq_dt``/``dp_dt`` or ``dy_dt``), never finite differences of frames.
+``dq_dt``/``dp_dt`` or ``dy_dt``; PDE stores built with ``time_derivatives: true``:
+``du_dt`` ...), never finite differences of frames.
 
 Workers: the datasets keep only the path, the pinned version and plain arrays;
 each process opens the store itself on first use, without dask
@@ -91,7 +92,8 @@ def leading_trusted(trusted: np.ndarray) -> np.ndarray:
 
 def _default_fields(ds) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if ds.attrs.get("kind") == "pde":
-        return tuple(state_fields(ds)), ()
+        fields = tuple(n for n in state_fields(ds) if not (n.startswith("d") and n.endswith("_dt")))
+        return fields, tuple(f"d{n}_dt" for n in fields if f"d{n}_dt" in ds)
     if "q" in ds:
         return ("q", "p"), ("dq_dt", "dp_dt")
     return ("y",), ("dy_dt",)

@@ -24,7 +24,7 @@ def state_fields(ds: xr.Dataset) -> list[str]:
     spatial = ("x",) if "y" not in ds.dims else ("y", "x")
     model = EQUATIONS.get(ds.attrs.get("equation"))
     declared = list(getattr(model, "fields", (getattr(model, "variable", "u"),)))
-    found = [n for n in ds.data_vars if ds[n].dims == ("sample", "time", *spatial)]
+    found = [n for n in ds.data_vars if ds[n].dims == ("sample", "time", *spatial) and n in declared]
     return sorted(found, key=lambda n: declared.index(n) if n in declared else len(declared))
 
 

@@ -42,6 +42,7 @@ class BuildSpec:
     horizon: str = "refuse"
     kind: str = "pde"
     observation_noise: float = 0.0
+    time_derivatives: bool = False
     gates: dict[str, bool] = field(default_factory=dict)
     max_rejected: int | None = None
 

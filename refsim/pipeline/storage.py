@@ -155,6 +155,15 @@ def layout_pde(spec: BuildSpec) -> dict:
     state = ("sample", "time", *spec.spatial_dims)
     out = {name: (state, spec.field_dtype, np.nan, {"long_name": name, "description": f"{name} in {equation.pde}"})
            for name in spec.fields}
+    if spec.time_derivatives:
+        out.update({f"d{name}_dt": (state, spec.field_dtype, np.nan, {
+            "long_name": f"d{name}/dt", "description": f"time derivative of {name} from the equation's right-hand "
+            "side (L u + N(u), spectral, on the internal grid) at the stored points; not a difference of frames"})
+            for name in spec.fields})
+        out["error_time_derivative"] = (("sample", "time"), "float64", np.nan, {
+            "description": "estimated relative error of the stored time derivatives, per frame: their difference "
+                           "from the same right-hand side evaluated on the grid-doubled run (not certified to the "
+                           "tolerance: spatial derivatives amplify the state's error)"})
     out.update({
         "error_space": (per_frame, "float64", np.nan, {"description": (
             "spatial error: difference from a grid refined twice plus the root of that grid's spectral tail"

@@ -91,6 +91,9 @@ class Recipe(_Strict):
                           "pseudo-spectral model on exactly domain.points points (the grid is never refined; only "
                           "the time error is certified, the distance to the PDE is stored as error_space for "
                           "information)")
+    time_derivatives: bool = Field(False, description="PDE only: also store d<field>/dt at every stored frame, "
+                                                    "from the equation's right-hand side (labels for "
+                                                    "derivative-learning models); ODE stores always have them")
     observation_noise: float = Field(0.0, ge=0, description="ODE only: std of Gaussian noise added to copies of "
                                                             "the clean states (stored as q_noisy, p_noisy / y_noisy)")
 
@@ -124,6 +127,8 @@ class Recipe(_Strict):
                 raise ValueError(f"domain: required for the PDE {self.equation} (length, points, origin)")
             if self.observation_noise:
                 raise ValueError("observation_noise: only for ODE systems")
+        elif self.time_derivatives:
+            raise ValueError("time_derivatives: ODE stores always hold dq_dt, dp_dt (or dy_dt); remove the key")
             if self.truth == "fourier-semidiscrete" and self.solver.points not in (None, self.domain.points):
                 raise ValueError(f"solver.points: a fourier-semidiscrete truth is the model on domain.points "
                                  f"= {self.domain.points} points; allowed: {self.domain.points} or unset")
@@ -378,6 +383,7 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         max_rejected=recipe.max_rejected,
         kind=model.kind,
         observation_noise=recipe.observation_noise,
+        time_derivatives=recipe.time_derivatives,
         truth=recipe.truth or ("pde-converged" if model.kind == "pde" else "ode-converged"),
     )
     try:  # the first trajectory's draw checks that the initial condition fits the model

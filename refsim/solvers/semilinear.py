@@ -74,3 +74,20 @@ def solve_frames(
     frames = stepper.run(v0, grid.num_points, symbol, step, multiplier, poly, steps_per_frame, num_frames)
     frames[:, 0, :] = initial  # the exact samples, not their FFT round trip
     return frames
+
+
+def time_derivative(grid: FourierGrid, terms: SemilinearTerms | SystemTerms, frames: np.ndarray) -> np.ndarray:
+    """``u_t = L u + N(u)`` at each frame of ``frames`` (F, *state), evaluated spectrally on ``grid``,
+    the grid the frames live on: the equation's own right-hand side, not a difference of frames."""
+    if isinstance(terms, SystemTerms):
+        v = np.ascontiguousarray(terms.forward(np.asarray(frames)), dtype=complex)
+        rhs = np.empty_like(v)
+        for i in range(v.shape[0]):
+            terms.nonlinear(v[i], np.ascontiguousarray(terms.params, dtype=float),
+                            np.ascontiguousarray(terms.coef, dtype=complex), np.ascontiguousarray(terms.dims), rhs[i])
+            rhs[i] += terms.symbol * v[i]
+        return np.asarray(terms.inverse(rhs))
+    u = np.asarray(frames, dtype=float)
+    c1, c2, c3 = terms.poly
+    nonlinear = terms.multiplier * np.fft.rfft(c1 * u + c2 * u**2 + c3 * u**3, axis=-1)
+    return np.fft.irfft(terms.symbol * np.fft.rfft(u, axis=-1) + nonlinear, grid.num_points, axis=-1)

@@ -103,6 +103,7 @@ class Certified:
     observed_order: float = float("nan")
     trust_horizon_index: int = -1  # last trusted frame; -1 when rejected
     internal: np.ndarray | None = field(default=None, repr=False)  # (F, N) production frames
+    space_twin: np.ndarray | None = field(default=None, repr=False)  # (F, 2N) the grid-doubled run
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -231,6 +232,7 @@ class Verifier:
             e_space = relative_difference(_flat(production), _flat(self.output_grid.restrict(space_twin, 2)))
             e_space += unresolved_amplitude(space_twin, self._grid(2 * n), degree)
             tail = spectral_tail(production, self._grid(n), degree)
+        self._space_twin = space_twin  # kept for the accepted rows' derived quantities (time derivatives)
         return production, e_time, e_space, tail, observed
 
     def certify(self, problems: list[TrajectoryProblem], start: Resolution) -> list[Certified]:
@@ -258,7 +260,8 @@ class Verifier:
                 for row, i in enumerate(idx):
                     e_space[row] *= self._space_richardson(coarser_space.get(i), res.num_points, e_space[row])
                     coarser_space[i] = (res.num_points, float(np.nanmax(e_space[row])))
-                    parts = (production[row], e_time[row], e_space[row], tail[row], observed[row])
+                    parts = (production[row], e_time[row], e_space[row], tail[row], observed[row],
+                             self._space_twin[row])
                     space = e_space[row] if self.refine_space else 0.0
                     estimate = e_time[row] + space + self.rounding
                     finite = bool(np.isfinite(production[row]).all() and np.isfinite(estimate).all())
@@ -288,12 +291,12 @@ class Verifier:
         return 3.0 if ratio <= 1.5 else min(3.0, 1.0 / (1.0 - 1.0 / ratio))
 
     def _result(self, status, reason, res, parts, estimate, horizon) -> Certified:
-        production, et, es, tail, observed = parts
+        production, et, es, tail, observed, twin = parts
         stride = res.num_points // self.output_grid.num_points
         frames = self.output_grid.restrict(production, stride).copy() if status == ACCEPTED else np.full(
             (self.num_frames, *self._state_shape), np.nan)
         return Certified(status, reason, res, frames, et, es, estimate, tail, float(observed), horizon,
-                         production if status == ACCEPTED else None)
+                         production if status == ACCEPTED else None, twin if status == ACCEPTED else None)
 
     def _next(self, res: Resolution, et, es, finite, observed=np.nan) -> Resolution | None:
         n, s = res.num_points, res.steps_per_frame

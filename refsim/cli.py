@@ -99,7 +99,10 @@ def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, shar
             click.echo(f"version: {spec.version_id}; share {index_count[0]}/{index_count[1]}: "
                        f"{len(staged['staged'])} partitions staged {staged.get('skipped', '')}".rstrip())
             return
-        report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet, cluster=cluster)
+        from .catalog.loaders import version_training_attrs
+
+        report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet, cluster=cluster,
+                       annotate=version_training_attrs)
     except OSError as err:
         if scheduler and not isinstance(err, (FileExistsError, PermissionError)):
             _fail(f"cannot use the Dask scheduler {scheduler!r}: {err}", 1)
@@ -173,7 +176,9 @@ def finalize(store, version, if_complete):
                               f"{', '.join(staged) or 'none'}; pass --version")
         group = zarr.open_group(repo.readonly_session(branch=f"build-{staged[0]}").store, mode="r")
         spec = spec_from_stored(dict(group.attrs), None)
-        report = finalize_staged(path, spec, if_complete=if_complete)
+        from .catalog.loaders import version_training_attrs
+
+        report = finalize_staged(path, spec, if_complete=if_complete, annotate=version_training_attrs)
         if report is None:
             click.echo(f"store: {path.resolve()}; partitions still missing: the last array task finalizes")
             return

@@ -120,3 +120,23 @@ def test_pytorch_training_loop_with_two_workers(heat, tmp_path):
     td = TrainingData(heat, n_steps_input=2, n_steps_output=1)
     assert int(steps) == 3 * -(-len(td.dataset("train")) // 8) and float(last) < float(first)
     assert int(seen) == len(td.dataset("validation"))
+
+
+def test_generate_stores_the_split_and_statistics_in_the_version(tmp_path):
+    recipe = tmp_path / "stored.yaml"
+    recipe.write_text(
+        "name: stored\nequation: heat\nparameters: {nu: {uniform: [0.01, 0.1]}}\n"
+        "domain: {length: 6.283185307179586, points: 16}\ntime: {end: 0.5, frames: 6}\n"
+        "initial_condition: {family: fourier, modes: 3, offset: 0.5}\nsamples: 10\nseed: 9\ntolerance: 1.0e-8\n")
+    done = subprocess.run([sys.executable, "-m", "refsim.cli", "generate", str(recipe), "--out", str(tmp_path),
+                           "--quiet", "--workers", "1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    td = TrainingData(tmp_path / "stored", dtype="float64", n_steps_output=0)
+    assert td.stored and td.seed == 9  # the version's own split, made with the recipe's seed
+    raw = refsim.open(tmp_path / "stored")
+    assert len(td.splits["train"]) == 8 and len(td.splits["test"]) == 1
+    train = raw.u.sel(sample=td.splits["train"]).values
+    stats = td.normalization.statistics["u"]
+    assert stats.mean == pytest.approx(train.mean(), rel=1e-13) and stats.std == pytest.approx(train.std(), rel=1e-12)
+    other = TrainingData(tmp_path / "stored", seed=5)
+    assert not other.stored and other.describe()["splits"] != td.describe()["splits"]

@@ -16,6 +16,10 @@ certified samples) only, and a sample keeps its key when others are rejected.
 
 Normalisation statistics (mean, std, RMS per field) are computed in float64 over
 the training split's trusted frames and applied identically to every split.
+`refsim generate` stores the default split (fractions 0.8/0.1/0.1 with the recipe's
+seed) and those statistics in the version itself (attributes ``training_splits``
+and ``training_statistics``); the loader uses them whenever its seed and fractions
+are the stored ones, and computes the same function otherwise.
 
 Complex fields (NLS) are served as real arrays with a trailing (real, imaginary)
 axis, their statistics taken over both parts; 2D fields keep their (y, x) axes.
@@ -40,7 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .normalization import Normalization, field_statistics
+from .normalization import FieldStatistics, Normalization, field_statistics
 from .plots import state_fields
 from .store import open_dataset, split_version
 
@@ -102,6 +106,30 @@ def _default_fields(ds) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def real_channels(values: np.ndarray) -> np.ndarray:
     """Complex fields as a trailing (real, imaginary) axis; real fields unchanged."""
     return np.stack([values.real, values.imag], axis=-1) if np.iscomplexobj(values) else values
+
+
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+
+
+def _trusted_training_arrays(ds, fields, samples, trusted_length):
+    for s in samples:
+        row = ds.sel(sample=int(s))
+        yield {name: real_channels(np.asarray(row[name].values))[: trusted_length[int(s)]] for name in fields}
+
+
+def version_training_attrs(ds) -> dict[str, str]:
+    """What `refsim generate` stores in a version before tagging it: the default split (fractions 0.8/0.1/0.1,
+    the recipe's seed) and the float64 statistics of every default field and label over its training split."""
+    seed = int(json.loads(ds.attrs["recipe"]).get("seed", 0))
+    sample_ids = np.asarray(ds["sample"].values, dtype=np.int64)
+    certified = sample_ids[np.asarray(ds["status"].values) == 0]
+    splits = split_samples(certified, DEFAULT_FRACTIONS, seed)
+    fields, labels = _default_fields(ds)
+    lengths = dict(zip(sample_ids.tolist(), leading_trusted(ds["trusted"].values).tolist()))
+    stats = field_statistics(_trusted_training_arrays(ds, fields + labels, splits["train"], lengths))
+    return {"training_splits": json.dumps({"seed": seed, "fractions": list(DEFAULT_FRACTIONS),
+                                           **{k: v.tolist() for k, v in splits.items()}}),
+            "training_statistics": json.dumps({k: v.to_dict() for k, v in stats.items()})}
 
 
 class _StoreReader:
@@ -206,7 +234,8 @@ class TrainingData:
     Parameters
     ----------
     path : store path, optionally ``path@version``; the version is pinned at construction.
-    fractions, seed : train/validation/test fractions and the seed of the split.
+    fractions, seed : train/validation/test fractions and the seed of the split (default: the seed
+        stored with the version's split, i.e. the recipe's seed, else 0).
     n_steps_input, n_steps_output : frames per window (``n_steps_output=0``: single frames,
         e.g. state and vector field for derivative learning).
     stride : frames between the starts of consecutive windows of one trajectory.
@@ -220,7 +249,7 @@ class TrainingData:
     """
 
     def __init__(self, path, *, version: str | None = None, fractions: Sequence[float] = (0.8, 0.1, 0.1),
-                 seed: int = 0, n_steps_input: int = 1, n_steps_output: int = 1, stride: int = 1,
+                 seed: int | None = None, n_steps_input: int = 1, n_steps_output: int = 1, stride: int = 1,
                  frame_step: int = 1, mode: str = "window", fields: Sequence[str] | None = None,
                  labels: Sequence[str] | None = None, normalization: str = "standard", dtype: str = "float32",
                  cache_trajectories: int = 256):
@@ -241,7 +270,7 @@ class TrainingData:
             raise KeyError(f"the store has no variable {missing[0]!r}; variables: {', '.join(sorted(ds.data_vars))}")
         self.n_steps_input, self.n_steps_output, self.stride, self.frame_step = (
             n_steps_input, n_steps_output, stride, frame_step)
-        self.mode, self.dtype, self.seed, self.fractions = mode, dtype, seed, tuple(fractions)
+        self.mode, self.dtype, self.fractions = mode, dtype, tuple(float(f) for f in fractions)
         self.attrs = dict(ds.attrs)
         self.time = np.asarray(ds["time"].values, dtype=np.float64)
         status = np.asarray(ds["status"].values)
@@ -252,12 +281,22 @@ class TrainingData:
         columns = [np.asarray(ds[name].values, dtype=np.float64) for name in self.parameter_names]
         table = np.stack(columns, axis=1) if columns else np.zeros((sample_ids.size, 0))
         self.parameters = {int(s): table[i] for i, s in enumerate(sample_ids)}
-        self.splits = split_samples(self.certified, self.fractions, seed)
+        stored = json.loads(ds.attrs.get("training_splits", "null"))
+        if seed is None:
+            seed = stored["seed"] if stored else 0
+        self.seed = seed
+        self.stored = bool(stored) and stored["seed"] == seed and tuple(stored["fractions"]) == self.fractions
+        self.splits = ({k: np.asarray(stored[k], dtype=np.int64) for k in SPLITS} if self.stored
+                       else split_samples(self.certified, self.fractions, seed))
         self._cache_size = cache_trajectories
         self._reader = _StoreReader(self.path, self.version, self.fields + self.labels, cache_trajectories)
-        stats = field_statistics(
-            {name: arrays[name][: self.trusted_length[int(s)]] for name in arrays}
-            for s in self.splits["train"] for arrays in (self._reader.trajectory(int(s)),))
+        saved = json.loads(ds.attrs.get("training_statistics", "null")) if self.stored else None
+        if saved and all(name in saved for name in self.fields + self.labels):
+            stats = {name: FieldStatistics(**saved[name]) for name in self.fields + self.labels}
+        else:
+            stats = field_statistics(
+                {name: arrays[name][: self.trusted_length[int(s)]] for name in arrays}
+                for s in self.splits["train"] for arrays in (self._reader.trajectory(int(s)),))
         self.normalization = Normalization(normalization, stats) if stats else Normalization("none", {})
 
     def _selection(self, split: str | Iterable[int], restrict_num_trajectories: int | float | None,

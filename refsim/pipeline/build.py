@@ -81,12 +81,14 @@ def _progress(total: int, initial: int, enabled: bool):
 
 
 def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | None = None,
-          progress: bool = True, cluster=None) -> BuildReport:
+          progress: bool = True, cluster=None, annotate=None) -> BuildReport:
     """Build (or resume) the version ``spec`` into ``out/<name>`` and finalise it.
 
     ``scheduler`` is the address of an existing Dask scheduler; ``cluster`` an
     already constructed cluster object (dask-jobqueue); otherwise an embedded
-    LocalCluster of ``workers`` processes is started.
+    LocalCluster of ``workers`` processes is started. ``annotate(dataset) -> dict`` adds attributes
+    computed from the finished data to the version before it is tagged (the CLI passes the catalog's
+    training splits and normalisation statistics).
     """
     path = Path(out) / spec.name
     repo = storage.open_repository(path)
@@ -102,7 +104,7 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
             with _client(min(workers, len(todo)), scheduler, cluster) as client, \
                     _progress(spec.num_partitions, len(done), progress) as bar:
                 _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1))
-        summary = storage.finalize(repo, branch, spec)
+        summary = storage.finalize(repo, branch, spec, annotate)
     rejections = storage.partition_rejections(repo, branch)
     return BuildReport(path, spec.version_id, summary, partitions_run=len(todo), rejections=rejections)
 
@@ -165,7 +167,7 @@ def build_partition_share(spec: BuildSpec, out: Path | str, index: int, count: i
     return {"version": spec.version_id, "staged": mine, "branch": stage}
 
 
-def finalize_staged(out_path: Path, spec: BuildSpec, if_complete: bool = False) -> BuildReport | None:
+def finalize_staged(out_path: Path, spec: BuildSpec, if_complete: bool = False, annotate=None) -> BuildReport | None:
     """Collect every staged partition of ``spec``'s version, check completeness, commit and tag.
 
     With ``if_complete`` (the array tasks' own call) a concurrent finalize is waited for, and a
@@ -186,7 +188,7 @@ def finalize_staged(out_path: Path, spec: BuildSpec, if_complete: bool = False) 
             raise storage.IncompleteBuildError(
                 f"{len(missing)} of {spec.num_partitions} partitions are missing (first: {sorted(missing)[:5]}); "
                 "run their array tasks again, then finalize")
-        summary = storage.finalize(repo, branch, spec)
+        summary = storage.finalize(repo, branch, spec, annotate)
         staging.drop_stages(repo, spec)
     return BuildReport(out_path, spec.version_id, summary, rejections=storage.partition_rejections(repo, branch))
 

@@ -375,8 +375,8 @@ def summarize(group: zarr.Group, spec: BuildSpec, invariants: list) -> dict:
     return summary
 
 
-def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec) -> dict:
-    """Check completeness, write the certificate and manifest, commit, tag, move main."""
+def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec, annotate=None) -> dict:
+    """Check completeness, write the certificate (and ``annotate``'s attributes) and manifest, commit, tag."""
     session = repo.writable_session(branch)
     group = zarr.open_group(session.store, mode="r+")
     missing = missing_chunks(group)
@@ -395,6 +395,8 @@ def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec) -> dict:
         raise RejectionLimitError(
             f"no trajectory of {spec.name} could be certified, so no version is finished. First: "
             f"{rejections[0]['reason'] if rejections else ''}")
+    if annotate is not None:
+        group.attrs.update(annotate(xr.open_zarr(session.store, consolidated=False, chunks=None)))
     group.attrs["certificate"] = json.dumps(summary, sort_keys=True)
     group.attrs["rejections"] = json.dumps(sorted(rejections, key=lambda r: r["sample"]), sort_keys=True)
     group.attrs["manifest"] = json.dumps(chunk_checksums(group), sort_keys=True)

@@ -63,6 +63,8 @@ def test_dgnet_demo_recipe_is_large_enough():
     (_with(domain={"length": 40.0, "points": 255}), "domain.points", "even"),
     (_with(dtype="float16"), "dtype", "float64"),
     (_with(solver={"method": "rk45"}), "solver.method", "etdrk4"),
+    (_with(truth="fourier-semidiscrete", solver={"points": 512}), "solver.points", "256"),
+    ({**_with(equation="kepler", parameters={}, domain=None), "time_derivatives": True}, "time_derivatives", "dq_dt"),
 ])
 def test_bad_recipe_names_field_and_allowed_values(data, field, allowed):
     with pytest.raises(RecipeError) as info:

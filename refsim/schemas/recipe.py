@@ -127,13 +127,13 @@ class Recipe(_Strict):
                 raise ValueError(f"domain: required for the PDE {self.equation} (length, points, origin)")
             if self.observation_noise:
                 raise ValueError("observation_noise: only for ODE systems")
-        elif self.time_derivatives:
-            raise ValueError("time_derivatives: ODE stores always hold dq_dt, dp_dt (or dy_dt); remove the key")
             if self.truth == "fourier-semidiscrete" and self.solver.points not in (None, self.domain.points):
                 raise ValueError(f"solver.points: a fourier-semidiscrete truth is the model on domain.points "
                                  f"= {self.domain.points} points; allowed: {self.domain.points} or unset")
             allowed = STEPPERS
         else:
+            if self.time_derivatives:
+                raise ValueError("time_derivatives: ODE stores always hold dq_dt, dp_dt (or dy_dt); remove the key")
             if self.domain is not None:
                 raise ValueError(f"domain: not used by the ODE system {self.equation}; remove it")
             if self.solver.points is not None:

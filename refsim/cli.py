@@ -99,7 +99,7 @@ def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, shar
             click.echo(f"version: {spec.version_id}; share {index_count[0]}/{index_count[1]}: "
                        f"{len(staged['staged'])} partitions staged {staged.get('skipped', '')}".rstrip())
             return
-        from .catalog.loaders import version_training_attrs
+        from .catalog.splits import version_training_attrs
 
         report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet, cluster=cluster,
                        annotate=version_training_attrs)
@@ -176,7 +176,7 @@ def finalize(store, version, if_complete):
                               f"{', '.join(staged) or 'none'}; pass --version")
         group = zarr.open_group(repo.readonly_session(branch=f"build-{staged[0]}").store, mode="r")
         spec = spec_from_stored(dict(group.attrs), None)
-        from .catalog.loaders import version_training_attrs
+        from .catalog.splits import version_training_attrs
 
         report = finalize_staged(path, spec, if_complete=if_complete, annotate=version_training_attrs)
         if report is None:

@@ -24,6 +24,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from .plots import state_fields
+
 # refsim equation -> PDEBench attribute -> (refsim parameter, factor: PDEBench value = factor * refsim value)
 PDEBENCH_PARAMETERS = {
     "advection": {"beta": ("c", 1.0)},  # u_t + beta u_x = 0
@@ -47,8 +49,8 @@ def _fixed_parameters(ds) -> dict[str, float]:
 
 
 def _scalar_1d_field(ds) -> str:
-    fields = [n for n in ("u",) if n in ds]
-    if ds.attrs.get("kind") != "pde" or not fields or "y" in ds.dims or np.iscomplexobj(ds[fields[0]]):
+    fields = state_fields(ds) if ds.attrs.get("kind") == "pde" else []
+    if len(fields) != 1 or "y" in ds.dims or np.iscomplexobj(ds[fields[0]]):
         raise ExchangeError("the PDEBench layout holds one real 1D field per file (tensor: samples x time x x); "
                             f"this store has {', '.join(n for n in ds.data_vars if ds[n].ndim >= 3) or 'none'}")
     return fields[0]

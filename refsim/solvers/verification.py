@@ -212,7 +212,7 @@ class Verifier:
             return solve_frames(grid, terms, u0, self.frame_interval, self.num_frames, steps, self.method)
 
     def evaluate(self, problems: list[TrajectoryProblem], res: Resolution):
-        """Production frames, error parts and observed order of a batch at one resolution."""
+        """Production frames, error parts, observed order and the grid-doubled run of a batch at one resolution."""
         n, s = res.num_points, res.steps_per_frame
         production = self._run(problems, n, s)
         time_twin = self._run(problems, n, 2 * s)
@@ -232,8 +232,7 @@ class Verifier:
             e_space = relative_difference(_flat(production), _flat(self.output_grid.restrict(space_twin, 2)))
             e_space += unresolved_amplitude(space_twin, self._grid(2 * n), degree)
             tail = spectral_tail(production, self._grid(n), degree)
-        self._space_twin = space_twin  # kept for the accepted rows' derived quantities (time derivatives)
-        return production, e_time, e_space, tail, observed
+        return production, e_time, e_space, tail, observed, space_twin
 
     def certify(self, problems: list[TrajectoryProblem], start: Resolution) -> list[Certified]:
         results: list[Certified | None] = [None] * len(problems)
@@ -256,12 +255,11 @@ class Verifier:
                 groups[res].append(i)
             pending = {}
             for res, idx in sorted(groups.items(), key=lambda kv: (kv[0].num_points, kv[0].steps_per_frame)):
-                production, e_time, e_space, tail, observed = self.evaluate([problems[i] for i in idx], res)
+                production, e_time, e_space, tail, observed, twin = self.evaluate([problems[i] for i in idx], res)
                 for row, i in enumerate(idx):
                     e_space[row] *= self._space_richardson(coarser_space.get(i), res.num_points, e_space[row])
                     coarser_space[i] = (res.num_points, float(np.nanmax(e_space[row])))
-                    parts = (production[row], e_time[row], e_space[row], tail[row], observed[row],
-                             self._space_twin[row])
+                    parts = (production[row], e_time[row], e_space[row], tail[row], observed[row], twin[row])
                     space = e_space[row] if self.refine_space else 0.0
                     estimate = e_time[row] + space + self.rounding
                     finite = bool(np.isfinite(production[row]).all() and np.isfinite(estimate).all())

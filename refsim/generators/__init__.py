@@ -3,9 +3,12 @@
 from . import (  # noqa: F401
     advection,
     allen_cahn,
+    allen_cahn_2d,
     burgers,
     cahn_hilliard,
+    cahn_hilliard_2d,
     fisher_kpp,
+    gray_scott,
     heat,
     kdv,
     kuramoto_sivashinsky,
@@ -13,6 +16,7 @@ from . import (  # noqa: F401
     nls,
     sine_gordon,
     swift_hohenberg,
+    swift_hohenberg_2d,
     systems,
 )
 from .base import EQUATIONS, Equation, Invariant, Parameter

@@ -169,8 +169,8 @@ class Constant(InitialCondition):
     def __init__(self, value):
         self.value = value
 
-    def __call__(self, x):
-        return np.full(np.shape(x), self.value, dtype=float)
+    def __call__(self, *coordinates):
+        return np.full(np.broadcast_shapes(*(np.shape(c) for c in coordinates)), self.value, dtype=float)
 
     def describe(self):
         return {"value": self.value}

@@ -43,7 +43,8 @@ def format_certificate(summary: dict) -> str:
         if drifts:
             lines.append(f"max relative drift of conserved invariants: {drifts}")
         if summary.get("model_distance_from_pde_max") is not None:
-            lines.append(f"distance of the {summary['truth']} model from the PDE (error_space, not certified): "
+            lines.append(f"distance of the {summary['truth'].removesuffix('-model')} model from the PDE "
+                         "(error_space, not certified): "
                          f"max {summary['model_distance_from_pde_max']:.2e}")
         rises = ", ".join(f"{k} {v:.1e}" for k, v in summary.get("invariant_max_increase", {}).items())
         if rises:

@@ -18,8 +18,10 @@ from refsim.generators.kdv import Solitons
 from refsim.generators.nls import NLSSoliton
 from refsim.pipeline.audit import verify_version
 from refsim.pipeline.build import build
+from refsim.pipeline.solve_discrete import solve_discrete_partition
 from refsim.schemas.recipe import RecipeError, build_spec, load_recipe, parse_recipe, spec_from_stored
 from refsim.solvers.dvdm import SCHEMES, TARGET, integrate
+from refsim.solvers.verification import OVER_BUDGET
 
 EPS = np.finfo(float).eps
 DGNET_KDV = {"ks": (1.6, 0.9), "centres": (2.5, 6.0)}  # two solitons of DGNet's distribution, width 10, M = 50
@@ -207,7 +209,7 @@ def test_kdv_mirror_is_dgnets_reversal_of_the_grid_values():
 def _discrete(name, **changes):
     recipe, base = load_recipe(name)
     data = recipe.model_dump(mode="json")
-    data.update(samples=2, partition_size=1, **changes)
+    data.update({"samples": 2, "partition_size": 1, **changes})
     return data, base
 
 
@@ -234,6 +236,20 @@ def test_discrete_recipe_builds_and_reads_back(name, tmp_path, cluster):
                               resolve=1)
     assert verified.ok, verified.to_dict()
     assert verified.resolved[0]["estimate_max"] == pytest.approx(float(ds.error_bound[verified.resolved[0]["sample"]]))
+
+
+@pytest.mark.parametrize("horizon", ["refuse", "flag"])
+def test_model_error_above_tolerance_is_rejected_or_flagged(horizon):
+    """500 steps leave a model error of a few 1e-14: a tolerance of 1e-14 cannot be met by any setting."""
+    data, base = _discrete("dgnet-kdv-discrete", samples=1, tolerance=1e-14, horizon=horizon)
+    result = solve_discrete_partition(build_spec(parse_recipe(data), base), 0)
+    if horizon == "refuse":
+        assert result.arrays["status"][0] == OVER_BUDGET and np.isnan(result.arrays["u"]).all()
+        assert "model-error estimate" in result.rejections[0]["reason"]
+    else:
+        trusted = result.arrays["trusted"][0]
+        assert result.arrays["status"][0] == 0 and trusted[0] and not trusted[-1]
+        assert result.arrays["error_estimate"][0][trusted].max() <= 1e-14 < result.arrays["trust_horizon"][0] < 0.5
 
 
 @pytest.mark.parametrize("changes,words", [

@@ -219,7 +219,7 @@ def test_discrete_recipe_builds_and_reads_back(name, tmp_path, cluster):
     spec = build_spec(parse_recipe(data), base)
     report = build(spec, tmp_path, scheduler=cluster.scheduler_address, progress=False)
     ds = refsim.open(report.path)
-    assert ds.attrs["truth"] == "dvdm-model" and "not PDE-converged" in ds.attrs["solver"]
+    assert ds.attrs["truth"] == "dvdm-model" and "not PDE-converged" in ds.attrs["truth_description"]
     assert ds.sizes["sample"] == 2 and ds.sizes["x"] == 50 and ds.sizes["time"] == 501
     assert float(ds.newton_residual.max()) <= TARGET and float(ds.newton_residual_frame.max()) <= TARGET
     assert float(ds.error_estimate.max()) <= spec.tolerance and (ds.steps_per_frame == 1).all()

@@ -186,6 +186,7 @@ def layout_pde(spec: BuildSpec) -> dict:
 
 def dataset_attrs(spec: BuildSpec) -> dict:
     model, _ = draw(spec, 0)
+    extra = {}
     if spec.kind == "ode":
         from ..solvers.ode import ODE_METHODS
 
@@ -198,6 +199,7 @@ def dataset_attrs(spec: BuildSpec) -> dict:
                   "backend": "numba, float64"}
     elif spec.truth == "dvdm-model":
         solver = discrete_solver_attrs(spec)
+        extra["truth_description"] = solver["truth"]
     else:
         stepper = STEPPERS[spec.method]
         solver = {
@@ -227,6 +229,7 @@ def dataset_attrs(spec: BuildSpec) -> dict:
         "storage_rounding": ROUNDING[spec.dtype],
         "truth": spec.truth,
         "packages": json.dumps(package_versions(), sort_keys=True),
+        **extra,
     }
 
 

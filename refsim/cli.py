@@ -30,7 +30,9 @@ def format_certificate(summary: dict) -> str:
                          f"after t = {summary['trust_horizon_min']:g} (earliest)")
         if "internal_points" in summary:
             p, s = summary["internal_points"], summary["steps_per_frame"]
-            lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame")
+            lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame"
+                         + (f"; largest Newton residual {summary['newton_residual_max']:.1e}"
+                            if "newton_residual_max" in summary else ""))
         else:
             s = summary["solver_setting"]
             lines.append(f"solver setting (steps per frame, or rtol) {s[0]:g}-{s[1]:g}; "
@@ -40,8 +42,9 @@ def format_certificate(summary: dict) -> str:
                            for k, v in summary["invariant_drift_max"].items())
         if drifts:
             lines.append(f"max relative drift of conserved invariants: {drifts}")
-        if "model_distance_from_pde_max" in summary:
-            lines.append(f"distance of the {summary['truth']} model from the PDE (error_space, not certified): "
+        if summary.get("model_distance_from_pde_max") is not None:
+            lines.append(f"distance of the {summary['truth'].removesuffix('-model')} model from the PDE "
+                         "(error_space, not certified): "
                          f"max {summary['model_distance_from_pde_max']:.2e}")
         rises = ", ".join(f"{k} {v:.1e}" for k, v in summary.get("invariant_max_increase", {}).items())
         if rises:

@@ -135,7 +135,11 @@ class KdVSolitons(Family):
     The sum is periodised over ``images`` copies on each side (DGNet's own initial
     condition is not periodised and jumps at the boundary for small k). With
     ``hirota: true`` and two solitons the initial condition is Hirota's exact
-    two-soliton at t = 0, which makes the trajectory an exact solution.
+    two-soliton at t = 0, which makes the trajectory an exact solution. With probability ``mirror``
+    the initial condition is reflected about ``origin + mirror_centre * L`` (its centres are), as
+    DGNet's generator reverses its 50 grid values half of the time: ``mirror: 0.5, mirror_centre:
+    0.49`` is that reversal, the reflection about ``(L - L/50) / 2``. The extra draw happens only when
+    ``mirror > 0``, so other recipes keep their random streams.
     """
 
     name = "kdv_solitons"
@@ -146,6 +150,8 @@ class KdVSolitons(Family):
     gap: float | dict = None  # type: ignore[assignment]
     images: int = 2
     hirota: bool = False
+    mirror: float = 0.0
+    mirror_centre: float = 0.5
 
     def __post_init__(self):
         defaults = {"k": {"uniform": [0.5, 2.0]}, "position": {"uniform": [0.2, 0.3]},
@@ -160,6 +166,11 @@ class KdVSolitons(Family):
             raise ValueError(f"images: must be >= 0, got {self.images}")
         if self.hirota and self.count != 2:
             raise ValueError("hirota: needs count: 2")
+        if not 0.0 <= self.mirror <= 1.0:
+            raise ValueError(f"mirror: a probability in [0, 1], got {self.mirror}")
+        if self.hirota and self.mirror:
+            raise ValueError("mirror: not with hirota: true (the mirrored two-soliton is not Hirota's form at "
+                             "these centres); allowed: 0")
         if parse_sampler(self.k, "k").support()[0] <= 0:
             raise ValueError(f"k: must be positive, got {self.k}")
 
@@ -171,4 +182,7 @@ class KdVSolitons(Family):
         centres = [pos]
         for _ in range(self.count - 1):
             centres.append(centres[-1] + parse_sampler(self.gap, "gap").draw(rng) * length)
+        if self.mirror and rng.random() < self.mirror:
+            axis = origin + self.mirror_centre * length
+            centres = [2 * axis - c for c in centres]
         return Solitons(ks, centres, equation.alpha, equation.beta, length, origin, self.images, self.hirota)

@@ -98,7 +98,8 @@ def _certificates(group: zarr.Group, spec: BuildSpec, report: VerifyReport) -> N
     status = group["status"][:]
     problems = []
     rejections = {r["sample"] for r in json.loads(group.attrs.get("rejections", "[]"))}
-    estimate, trusted = group["error_estimate"][:], group["trusted"][:]
+    # xarray stores booleans as int8: an int8 mask would index frames 0 and 1 instead of selecting frames
+    estimate, trusted = group["error_estimate"][:], group["trusted"][:].astype(bool)
     for i in np.flatnonzero(status == ACCEPTED):
         window = trusted[i]
         if not window.any() or np.nanmax(estimate[i][window]) > spec.tolerance:
@@ -141,7 +142,7 @@ def _resolve(group: zarr.Group, spec: BuildSpec, count: int, seed: int, report: 
         stored = _stored_states(group, spec, i)
         measured = relative_difference(stored.reshape(stored.shape[0], -1), frames.reshape(frames.shape[0], -1))
         estimate = group["error_estimate"][i]
-        window = group["trusted"][i]
+        window = group["trusted"][i].astype(bool)
         allowed = CALIBRATION_FACTOR * estimate + 4 * rounding
         worst = float(np.max((measured - allowed)[window])) if window.any() else 0.0
         report.resolved.append({"sample": int(i), "measured_max": float(measured[window].max()),
@@ -154,7 +155,12 @@ def _resolve(group: zarr.Group, spec: BuildSpec, count: int, seed: int, report: 
 
 
 def _tighter_run(group: zarr.Group, spec: BuildSpec, i: int) -> tuple[np.ndarray, dict]:
-    """Trajectory i re-solved from the recipe at (2N, 4s) (PDE), 4s or rtol/100 (ODE)."""
+    """Trajectory i re-solved from the recipe at (2N, 4s) (PDE), 4s or rtol/100 (ODE); a dvdm-model store is
+    its fixed discrete model, re-solved by a Newton path that neither stored run took."""
+    if spec.truth == "dvdm-model":
+        from .solve_discrete import resolve_discrete
+
+        return resolve_discrete(spec, i), {"scheme": "dvdm", "newton_start": "explicit Euler"}
     model, ic = draw(spec, i)
     if spec.kind == "pde":
         verifier = Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method, spec.dtype)

@@ -19,6 +19,7 @@ from .. import __version__
 from ..generators import EQUATIONS, FAMILIES, RECIPES, ArrayFamily, parse_sampler, recipe_path
 from ..pipeline.solve import draw
 from ..pipeline.spec import BuildSpec
+from ..solvers.dvdm import SCHEMES as DVDM_SCHEMES
 from ..solvers.exponential import STEPPERS
 from ..solvers.verification import Budget
 from .format import FORMAT_VERSION
@@ -58,6 +59,9 @@ class Solver(_Strict):
     max_points: int = Field(16384, ge=4)
     max_steps_per_frame: int = Field(1 << 20, ge=1)
     max_total_steps: int = Field(4_000_000, ge=1)
+    time_step: float | None = Field(None, gt=0, description="truth dvdm-model only: the discrete model's time step; "
+                                                            "must divide the frame interval time.end / "
+                                                            "(time.frames - 1) exactly")
 
 
 class Gates(_Strict):
@@ -85,12 +89,15 @@ class Recipe(_Strict):
                               "flag (keep it with a trust horizon; later frames marked untrusted)")
     gates: Gates = Gates()
     max_rejected: int | None = Field(None, ge=0, description="fail the build if more trajectories are rejected")
-    truth: Literal["pde-converged", "fourier-semidiscrete"] | None = Field(
+    truth: Literal["pde-converged", "fourier-semidiscrete", "dvdm-model"] | None = Field(
         None, description="PDE only (default pde-converged): what the data are exact samples of: the PDE (the "
-                          "internal grid is refined until the spatial error is within tolerance) or the Fourier "
+                          "internal grid is refined until the spatial error is within tolerance); the Fourier "
                           "pseudo-spectral model on exactly domain.points points (the grid is never refined; only "
                           "the time error is certified, the distance to the PDE is stored as error_space for "
-                          "information)")
+                          "information); or dvdm-model: the data are exact samples of the discrete "
+                          "variational-derivative model on domain.points with solver.time_step; model-consistent, "
+                          "not PDE-converged (equations with a DVDM scheme only; the estimate is the error against "
+                          "that model, the distance to the PDE is stored as error_space for information)")
     time_derivatives: bool = Field(False, description="PDE only: also store d<field>/dt at every stored frame, "
                                                     "from the equation's right-hand side (labels for "
                                                     "derivative-learning models); ODE stores always have them")
@@ -144,6 +151,7 @@ class Recipe(_Strict):
         if model.kind == "ode" and self.truth is not None:
             raise ValueError("truth: an ODE system is its own model (its data converge to its exact flow); "
                              "remove the key")
+        _check_discrete_model(self)
         if self.solver.method is not None and self.solver.method not in allowed:
             raise ValueError(f"solver.method: unknown method {self.solver.method!r} for a {model.kind.upper()}; "
                              f"allowed: {', '.join(allowed)}")
@@ -166,6 +174,36 @@ class Recipe(_Strict):
             )
         _check_initial_condition(self.initial_condition)
         return self
+
+
+def _check_discrete_model(recipe: Recipe) -> None:
+    """``truth: dvdm-model`` and its ``solver.time_step``: the model is the scheme with that step."""
+    step, dvdm = recipe.solver.time_step, recipe.truth == "dvdm-model"
+    if (step is not None or dvdm) and recipe.equation not in DVDM_SCHEMES:
+        field = "solver.time_step" if step is not None else "truth"
+        raise ValueError(f"{field}: the dvdm-model truth needs an equation with a discrete variational-derivative "
+                         f"scheme; allowed equations: {', '.join(sorted(DVDM_SCHEMES))} (got {recipe.equation})")
+    if not dvdm:
+        if step is not None:
+            raise ValueError(f"solver.time_step: only with truth: dvdm-model (the discrete model's step); "
+                             f"allowed: unset, or set truth: dvdm-model (got truth {recipe.truth or 'pde-converged'})")
+        return
+    interval = recipe.time.end / (recipe.time.frames - 1)
+    examples = f"e.g. {interval:g}, {interval / 2:g}, {interval / 10:g}"
+    if step is None:
+        raise ValueError(f"solver.time_step: required with truth dvdm-model; allowed: the frame interval "
+                         f"time.end / (time.frames - 1) = {interval:g} divided by a whole number, {examples}")
+    steps = round(interval / step)
+    if steps < 1 or abs(steps * step - interval) > 1e-9 * interval:
+        raise ValueError(f"solver.time_step: {step:g} does not divide the frame interval time.end / "
+                         f"(time.frames - 1) = {interval:g}; allowed: {interval:g}/n for a whole number n, {examples}")
+    for key in ("method", "points", "steps_per_frame"):
+        if getattr(recipe.solver, key) is not None:
+            raise ValueError(f"solver.{key}: not used by truth dvdm-model (the model is its scheme on domain.points "
+                             "with solver.time_step); remove it")
+    if recipe.time_derivatives:
+        raise ValueError("time_derivatives: not available with truth dvdm-model (the labels would be the PDE's "
+                         "right-hand side, not the model's); remove it")
 
 
 def _default_method(model) -> str:
@@ -355,6 +393,8 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
     s = recipe.solver
     model = EQUATIONS[recipe.equation]
     d = recipe.domain
+    dvdm = recipe.truth == "dvdm-model"  # the model's own step, validated to divide the frame interval
+    steps = round(recipe.time.end / (recipe.time.frames - 1) / s.time_step) if dvdm else s.steps_per_frame or 2
     spec = BuildSpec(
         name=recipe.name,
         equation=recipe.equation,
@@ -370,9 +410,9 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         tolerance=recipe.tolerance,
         dtype=recipe.dtype,
         partition_size=recipe.partition_size,
-        method=s.method or _default_method(model),
+        method="dvdm" if dvdm else s.method or _default_method(model),
         start_points=s.points or (d.points if d else 0),
-        start_steps_per_frame=s.steps_per_frame or 2,  # even: the order check then costs half a run
+        start_steps_per_frame=steps,  # default 2, even: the order check then costs half a run
         budget=Budget(s.max_points, s.max_steps_per_frame, s.max_total_steps),
         canonical=canonical,
         recipe_hash=recipe_hash,

@@ -16,9 +16,10 @@ from refsim.generators.interval_base import IntervalEquation
 from refsim.solvers.chebyshev import BoundaryCondition, ChebyshevGrid, IntervalOperator, IntervalTerms, UniformPoints
 from refsim.solvers.chebyshev_etdrk4 import etdrk4_scalars, matrix_function, solve_interval_frames
 from refsim.solvers.chebyshev_verification import IntervalProblem, IntervalVerifier
-from refsim.solvers.verification import Resolution
+from refsim.solvers.verification import Budget, Resolution
 
 DIRICHLET_0 = BoundaryCondition("dirichlet", 0.0)
+BUDGET = Budget(max_points=128, max_steps_per_frame=512)  # a broken method fails fast instead of refining on
 NU = 0.1  # Cole's case: beta = 1/(2 pi nu) = 1.59, the series is accurate to 1e-15
 
 
@@ -126,7 +127,7 @@ def test_matrix_phi_functions_against_the_augmented_exponential_and_the_contour_
 def test_burgers_dirichlet_against_coles_series():
     """Cole's case certified at 1e-10: stored-point error <= 1e-9 and within the estimate's calibration."""
     output = UniformPoints(41, 0.0, 1.0)
-    verifier = IntervalVerifier(output, 0.05, 11, 1e-10)
+    verifier = IntervalVerifier(output, 0.05, 11, 1e-10, budget=BUDGET)
     problem = IntervalProblem(BurgersInterval(nu=NU).terms(), DIRICHLET_0, DIRICHLET_0, lambda x: np.sin(np.pi * x))
     (result,) = verifier.certify([problem], Resolution(16, 4))
     exact = cole_reference(output.x, np.linspace(0, 0.5, 11), NU)
@@ -232,7 +233,7 @@ def test_interval_equation_exact_cases_calibrate_the_estimate(name):
         ic = case.initial(eq, case.length, case.origin)
         left, right = eq.exact_boundary(ic, a, b)
         output = UniformPoints(case.points, a, b)
-        verifier = IntervalVerifier(output, case.end / (case.frames - 1), case.frames, 1e-8)
+        verifier = IntervalVerifier(output, case.end / (case.frames - 1), case.frames, 1e-8, budget=BUDGET)
         (result,) = verifier.certify([IntervalProblem(eq.terms(), left, right, ic)], Resolution(16, 2))
         true = relative_error(result.frames, eq.exact_solution(ic, output.x, np.linspace(0, case.end, case.frames)))
         measurable = true > 1e-14

@@ -155,6 +155,10 @@ def _resolve(group: zarr.Group, spec: BuildSpec, count: int, seed: int, report: 
 
 def _tighter_run(group: zarr.Group, spec: BuildSpec, i: int) -> tuple[np.ndarray, dict]:
     """Trajectory i re-solved from the recipe at (2N, 4s) (PDE), 4s or rtol/100 (ODE)."""
+    if spec.interval is not None:
+        from .solve_bounded import tighter_run
+
+        return tighter_run(spec, i, int(group["internal_points"][i]), int(group["steps_per_frame"][i]))
     model, ic = draw(spec, i)
     if spec.kind == "pde":
         verifier = Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method, spec.dtype)

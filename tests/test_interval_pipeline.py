@@ -91,3 +91,6 @@ def test_built_cole_store_matches_the_series_and_verifies(tmp_path, cluster):
     checked = verify_version(open_repository(report.path), report.version_id, spec_of, resolve=2)
     assert checked.ok, [c for c in checked.checks if not c.ok]
     assert len(checked.resolved) == 2
+    for entry in checked.resolved:  # every trusted frame was compared, not frames 0 and 1 (int8 as an index)
+        assert entry["estimate_max"] == ds.error_estimate.values[entry["sample"]].max()
+        assert entry["measured_max"] > 0.3 * entry["estimate_max"]

@@ -98,7 +98,8 @@ def _certificates(group: zarr.Group, spec: BuildSpec, report: VerifyReport) -> N
     status = group["status"][:]
     problems = []
     rejections = {r["sample"] for r in json.loads(group.attrs.get("rejections", "[]"))}
-    estimate, trusted = group["error_estimate"][:], group["trusted"][:]
+    # xarray stores the bool variable as int8: used as an index it would pick frames 0 and 1, not mask
+    estimate, trusted = group["error_estimate"][:], group["trusted"][:].astype(bool)
     for i in np.flatnonzero(status == ACCEPTED):
         window = trusted[i]
         if not window.any() or np.nanmax(estimate[i][window]) > spec.tolerance:
@@ -141,7 +142,7 @@ def _resolve(group: zarr.Group, spec: BuildSpec, count: int, seed: int, report: 
         stored = _stored_states(group, spec, i)
         measured = relative_difference(stored.reshape(stored.shape[0], -1), frames.reshape(frames.shape[0], -1))
         estimate = group["error_estimate"][i]
-        window = group["trusted"][i]
+        window = group["trusted"][i].astype(bool)
         allowed = CALIBRATION_FACTOR * estimate + 4 * rounding
         worst = float(np.max((measured - allowed)[window])) if window.any() else 0.0
         report.resolved.append({"sample": int(i), "measured_max": float(measured[window].max()),

@@ -65,6 +65,8 @@ def test_built_cole_store_matches_the_series_and_verifies(tmp_path, cluster):
     """3 trajectories with random viscosity, 2 partitions: stored values (uniform points, both ends included)
     against Cole's series <= 1e-9, the estimate calibrated, the store's attributes, and refsim verify's checks
     (integrity, certificates, provenance, a re-solve at twice the degree and four times the steps)."""
+    from refsim.catalog.exchange import ExchangeError, export_the_well
+    from refsim.catalog.report import write_card
     from refsim.catalog.store import open_repository
     from refsim.pipeline.audit import verify_version
     from refsim.schemas.recipe import spec_from_stored
@@ -94,3 +96,8 @@ def test_built_cole_store_matches_the_series_and_verifies(tmp_path, cluster):
     for entry in checked.resolved:  # every trusted frame was compared, not frames 0 and 1 (int8 as an index)
         assert entry["estimate_max"] == ds.error_estimate.values[entry["sample"]].max()
         assert entry["measured_max"] > 0.3 * entry["estimate_max"]
+
+    card = write_card(ds, tmp_path / "card", store_path=str(report.path)).read_text()
+    assert "- Domain: [0, 1], 21 uniform stored points (both ends included)" in card
+    with pytest.raises(ExchangeError, match="periodic grids only; this store has dirichlet u = 0 at x = 0"):
+        export_the_well(ds, tmp_path / "well.h5")

@@ -150,13 +150,15 @@ class ChebyshevGrid:
         matrix[rows] = hits[rows].astype(float)
         return matrix
 
-    def coefficients(self, values: np.ndarray) -> np.ndarray:
-        """Chebyshev coefficients ``c_k`` of the interpolant, ``u = sum_k c_k T_k(y)``, along the last axis
-        (a DCT-I of the values at the descending points ``cos(j pi / N)``)."""
-        c = scipy.fft.dct(values[..., ::-1], type=1, axis=-1) / self.degree
-        c[..., 0] *= 0.5
-        c[..., -1] *= 0.5
-        return c
+
+def chebyshev_coefficients(values: np.ndarray) -> np.ndarray:
+    """Chebyshev coefficients ``c_k`` of the interpolant of values at the ascending Gauss-Lobatto points of any
+    interval, ``u = sum_k c_k T_k(y)`` along the last axis (a DCT-I of the values at ``cos(j pi / N)``)."""
+    degree = values.shape[-1] - 1
+    c = scipy.fft.dct(values[..., ::-1], type=1, axis=-1) / degree
+    c[..., 0] *= 0.5
+    c[..., -1] *= 0.5
+    return c
 
 
 @lru_cache(maxsize=32)
@@ -183,10 +185,6 @@ class UniformPoints:
     @cached_property
     def x(self) -> np.ndarray:
         return np.linspace(self.a, self.b, self.num_points)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return (self.num_points,)
 
     def sample(self, function) -> np.ndarray:
         return np.asarray(function(self.x), dtype=float)
@@ -228,12 +226,3 @@ class IntervalOperator:
         """All N + 1 values from the interior values (..., n) and the boundary data (..., 2)."""
         ends = interior @ self.boundary_map.T + data @ self.boundary_data.T
         return np.concatenate([ends[..., :1], interior, ends[..., 1:]], axis=-1)
-
-    def right_hand_side(self, values: np.ndarray, data: np.ndarray) -> np.ndarray:
-        """``u_t`` at the interior points for full values (..., N + 1) that satisfy the boundary rows."""
-        interior = values[..., 1:-1]
-        p1, p2, p3 = self.terms.poly
-        f1, f2, f3 = self.terms.flux
-        flux = values * (f1 + values * (f2 + f3 * values))
-        return (interior @ self.linear.T + data @ self.forcing.T + interior * (p1 + interior * (p2 + p3 * interior))
-                + flux @ self.flux_rows.T)

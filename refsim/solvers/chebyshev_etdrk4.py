@@ -151,9 +151,9 @@ class IntervalETDRK4:
         data = np.ascontiguousarray(operator.boundary_values(times))
         coefficients = self.coefficients(operator, step)
         interior = etdrk4_interval_frames(
-            np.ascontiguousarray(initial[1:-1], dtype=float), *coefficients, operator.boundary_map,
+            np.array(initial[1:-1], dtype=float), *coefficients, operator.boundary_map,
             operator.boundary_data, operator.forcing, operator.flux_rows, np.array(operator.terms.poly, dtype=float),
-            np.array(operator.terms.flux, dtype=float), data, steps_per_frame, num_frames)
+            np.array(operator.terms.flux, dtype=float), data, int(steps_per_frame), int(num_frames))
         frames = operator.full(interior, data[:: 2 * steps_per_frame])
         frames[0] = initial
         return frames

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chebyshev import BoundaryCondition, IntervalOperator, IntervalTerms, UniformPoints, chebyshev_grid
+from .chebyshev import (
+    BoundaryCondition,
+    IntervalOperator,
+    IntervalTerms,
+    UniformPoints,
+    chebyshev_coefficients,
+    chebyshev_grid,
+)
 from .chebyshev_etdrk4 import INTERVAL_STEPPERS, solve_interval_frames
 from .verification import _ORDER_FLOOR, ACCEPTED, Budget, Certified, Resolution, Verifier, relative_difference
 
@@ -36,9 +43,9 @@ class IntervalProblem:
     initial: Callable[[np.ndarray], np.ndarray]
 
 
-def _bands(values: np.ndarray, degree: int):
+def _bands(values: np.ndarray):
     """Energy of the Chebyshev coefficients 1..N in total, in the middle and in the top third, per frame."""
-    energy = np.abs(chebyshev_grid(degree, -1.0, 1.0).coefficients(values)[..., 1:]) ** 2
+    energy = np.abs(chebyshev_coefficients(values)[..., 1:]) ** 2
     third = energy.shape[-1] // 3
     return energy.sum(axis=-1), energy[..., third:2 * third].sum(axis=-1), energy[..., 2 * third:].sum(axis=-1)
 
@@ -47,17 +54,17 @@ def _fraction(part, whole):
     return np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), 0.0)
 
 
-def chebyshev_tail(values: np.ndarray, degree: int) -> np.ndarray:
+def chebyshev_tail(values: np.ndarray) -> np.ndarray:
     """Energy fraction of the top third of the Chebyshev coefficients (the constant excluded), per frame."""
-    total, _, top = _bands(values, degree)
+    total, _, top = _bands(values)
     return _fraction(top, total)
 
 
-def chebyshev_unresolved(values: np.ndarray, degree: int) -> np.ndarray:
+def chebyshev_unresolved(values: np.ndarray) -> np.ndarray:
     """Relative amplitude expected just beyond degree N: the root of the top third's energy fraction carried one
     more third at the decay rate of the middle to the top third (capped at no decay), as
     :func:`refsim.solvers.verification.unresolved_amplitude` does for Fourier modes."""
-    total, mid, top = _bands(values, degree)
+    total, mid, top = _bands(values)
     return np.sqrt(_fraction(top, total)) * np.minimum(_fraction(top, mid), 1.0) ** 0.5
 
 
@@ -112,8 +119,8 @@ class IntervalVerifier(Verifier):
             q = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
             e_time = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
             e_space = relative_difference(production @ at_output, space_twin @ self.interpolation(2 * n).T)
-            e_space += chebyshev_unresolved(space_twin, 2 * n)
-            tail = chebyshev_tail(production, n)
+            e_space += chebyshev_unresolved(space_twin)
+            tail = chebyshev_tail(production)
         return production, e_time, e_space, tail, observed, space_twin
 
     def _result(self, status, reason, res, parts, estimate, horizon) -> Certified:

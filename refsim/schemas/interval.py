@@ -9,6 +9,7 @@ internal Chebyshev degree (``solver.points``, default 32) is doubled until the c
 from __future__ import annotations
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..generators import EQUATIONS
 
@@ -16,6 +17,26 @@ DEFAULT_DEGREE = 32
 DEFAULT_MAX_DEGREE = 512
 MAX_DEGREE = 1024  # dense N x N matrices and their eigendecompositions
 EXAMPLE = "{interval: [0.0, 1.0], points: 101, boundary: {left: {dirichlet: 0.0}, right: {neumann: 0.0}}}"
+
+
+class BoundarySide(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    dirichlet: float | None = Field(None, description="u = value at this end")
+    neumann: float | None = Field(None, description="u_x = value at this end")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.dirichlet is None) == (self.neumann is None):
+            raise ValueError("give exactly one of dirichlet, neumann (a number)")
+        return self
+
+
+class Boundary(BaseModel):
+    """``domain.boundary``: the condition at each end of the interval."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    left: BoundarySide
+    right: BoundarySide
 
 
 def interval_equations() -> list[str]:

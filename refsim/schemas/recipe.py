@@ -23,7 +23,7 @@ from ..solvers.chebyshev_etdrk4 import INTERVAL_STEPPERS
 from ..solvers.exponential import STEPPERS
 from ..solvers.verification import Budget
 from .format import FORMAT_VERSION
-from .interval import boundary_mismatch, check_interval_recipe, interval_equations, interval_spec_fields
+from .interval import Boundary, boundary_mismatch, check_interval_recipe, interval_equations, interval_spec_fields
 
 
 class RecipeError(ValueError):
@@ -32,22 +32,6 @@ class RecipeError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BoundarySide(_Strict):
-    dirichlet: float | None = Field(None, description="u = value at this end")
-    neumann: float | None = Field(None, description="u_x = value at this end")
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.dirichlet is None) == (self.neumann is None):
-            raise ValueError("give exactly one of dirichlet, neumann (a number)")
-        return self
-
-
-class Boundary(_Strict):
-    left: BoundarySide
-    right: BoundarySide
 
 
 class Domain(_Strict):

@@ -10,6 +10,7 @@ import scipy.linalg
 from conftest import fitted_order
 from scipy.special import ive
 
+from refsim.generators import EQUATIONS
 from refsim.generators.burgers_interval import BurgersInterval, SineMode
 from refsim.generators.fisher_kpp_interval import AblowitzZeppetellaFront, FisherKPPInterval
 from refsim.generators.interval_base import IntervalEquation
@@ -26,6 +27,7 @@ from refsim.solvers.chebyshev_verification import IntervalProblem, IntervalVerif
 from refsim.solvers.verification import Budget, Resolution
 
 DIRICHLET_0 = BoundaryCondition("dirichlet", 0.0)
+INTERVAL_EQUATIONS = sorted(name for name, cls in EQUATIONS.items() if cls.kind == "ibvp")
 BUDGET = Budget(max_points=128, max_steps_per_frame=512)  # a broken method fails fast instead of refining on
 NU = 0.1  # Cole's case: beta = 1/(2 pi nu) = 1.59, the series is accurate to 1e-15
 
@@ -226,14 +228,12 @@ def test_heat_equation_with_neumann_boundaries(case):
     assert error <= 1e-10, error
 
 
-@pytest.mark.parametrize("name", ["burgers_interval", "fisher_kpp_interval"])
+@pytest.mark.parametrize("name", INTERVAL_EQUATIONS)
 def test_interval_equation_exact_cases_calibrate_the_estimate(name):
     """Every exact case of an equation on an interval: the certified error is within tolerance, and the estimate
     is neither below it by more than 2x nor above it by more than 30x (as on the periodic path)."""
-    from refsim.generators import EQUATIONS
-
     cls = EQUATIONS[name]
-    assert issubclass(cls, IntervalEquation) and cls.kind == "ibvp"
+    assert issubclass(cls, IntervalEquation) and cls.exact_cases()
     for case in cls.exact_cases():
         eq = cls(**case.parameters)
         a, b = case.origin, case.origin + case.length
@@ -252,3 +252,19 @@ def test_interval_equation_exact_cases_calibrate_the_estimate(name):
 def test_unknown_boundary_kind_names_the_allowed_ones():
     with pytest.raises(ValueError, match="allowed: dirichlet, neumann"):
         BoundaryCondition("robin")
+
+
+@pytest.mark.parametrize("name", INTERVAL_EQUATIONS)
+def test_interval_batch_rows_are_independent_bitwise(name):
+    """A trajectory's certified result does not depend on which others share its batch (Neumann at both ends and
+    data of O(1): each equation's default parameters)."""
+    eq = EQUATIONS[name]()
+    neumann = BoundaryCondition("neumann")
+    problems = [IntervalProblem(eq.terms(), neumann, neumann, lambda x, k=k: 0.5 + 0.2 * np.cos(k * np.pi * x))
+                for k in (1, 2, 3)]
+    verifier = IntervalVerifier(UniformPoints(11, 0.0, 1.0), 0.05, 3, 1e-8, budget=BUDGET)
+    together = verifier.certify(problems, Resolution(16, 2))
+    alone = verifier.certify(problems[1:2], Resolution(16, 2))
+    assert together[1].status == 0
+    np.testing.assert_array_equal(together[1].frames, alone[0].frames)
+    np.testing.assert_array_equal(together[1].error_estimate, alone[0].error_estimate)

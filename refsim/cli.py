@@ -461,7 +461,8 @@ def equations(name):
     if name not in EQUATIONS:
         _fail(f"unknown equation {name!r}; allowed: {', '.join(sorted(EQUATIONS))}")
     d = EQUATIONS[name].describe()
-    click.echo(f"{d['title']}: {d['pde']}  ({'periodic' if d['kind'] == 'pde' else 'ODE system'})")
+    where = {"pde": "periodic", "ibvp": "on an interval; boundary conditions in the recipe's domain.boundary"}
+    click.echo(f"{d['title']}: {d['pde']}  ({where.get(d['kind'], 'ODE system')})")
     for p, info in d["parameters"].items():
         click.echo(f"  parameter {p} ({info['symbol']}): {info['description']}; default {info['default']}; "
                    f"allowed {info['allowed']}")

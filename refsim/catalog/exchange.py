@@ -75,8 +75,16 @@ def _write_refsim_group(f: h5py.File, ds) -> None:
             params.create_dataset(name, data=ds[name].values.astype(float))
 
 
+def _periodic_only(ds, layout: str) -> None:
+    """Both layouts are written with periodic grids and boundary conditions; a store on an interval is refused."""
+    conditions = ds.attrs.get("boundary_conditions", "periodic")
+    if ds.attrs.get("kind") == "pde" and conditions != "periodic":
+        raise ExchangeError(f"refsim writes {layout} layout for periodic grids only; this store has {conditions}")
+
+
 def export_pdebench(ds, out: Path, dtype: str = "float64") -> Path:
     """Write a certified 1D version in PDEBench's layout."""
+    _periodic_only(ds, "PDEBench's")
     field = _scalar_1d_field(ds)
     out = Path(out)
     fixed = _fixed_parameters(ds)
@@ -98,6 +106,7 @@ def export_the_well(ds, out: Path, dtype: str = "float64") -> Path:
     """Write a certified PDE version in The Well's layout (scalar fields as t0_fields; complex ones split)."""
     if ds.attrs.get("kind") != "pde":
         raise ExchangeError("The Well's layout is for fields on grids; an ODE store has none")
+    _periodic_only(ds, "The Well's")
     out = Path(out)
     spatial = [d for d in ("x", "y") if d in ds.dims]
     fields = [n for n in ds.data_vars if ds[n].dims[:2] == ("sample", "time") and ds[n].dims[2:] == tuple(

@@ -143,6 +143,9 @@ def write_card(ds: xr.Dataset, out: Path, store_path: str | None = None) -> Path
         f"- Parameters: `{a['parameters']}`",
         (f"- Domain: [{recipe['domain']['origin']:g}, {recipe['domain']['origin'] + recipe['domain']['length']:g}), "
          f"{ds.sizes['x']}{'^2' if 'y' in ds.dims else ''} stored points (right endpoint excluded)")
+        if recipe.get("domain") and "interval" not in recipe["domain"] else
+        (f"- Domain: [{recipe['domain']['interval'][0]:g}, {recipe['domain']['interval'][1]:g}], {ds.sizes['x']} "
+         "uniform stored points (both ends included)")
         if recipe.get("domain") else
         f"- State: {', '.join(v for v in ('q', 'p', 'y') if v in ds)} with dims "
         f"{dict((d, s) for d, s in ds.sizes.items() if d not in ('sample', 'time'))}",

@@ -161,6 +161,10 @@ def _tighter_run(group: zarr.Group, spec: BuildSpec, i: int) -> tuple[np.ndarray
         from .solve_discrete import resolve_discrete
 
         return resolve_discrete(spec, i), {"scheme": "dvdm", "newton_start": "explicit Euler"}
+    if spec.interval is not None:
+        from .solve_bounded import tighter_run
+
+        return tighter_run(spec, i, int(group["internal_points"][i]), int(group["steps_per_frame"][i]))
     model, ic = draw(spec, i)
     if spec.kind == "pde":
         verifier = Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method, spec.dtype)

@@ -48,6 +48,10 @@ def run_partition(spec: BuildSpec, partition: int, fork):
         from .solve_discrete import solve_discrete_partition
 
         result = solve_discrete_partition(spec, partition)
+    elif spec.interval is not None:
+        from .solve_bounded import solve_bounded_partition
+
+        result = solve_bounded_partition(spec, partition)
     else:
         result = solve_partition(spec, partition)
     storage.write_partition(fork.store, result)
@@ -58,12 +62,20 @@ def _brief(result: PartitionResult) -> dict:
     return {"partition": result.partition, "rejections": result.rejections, "work": result.work}
 
 
-def warm_up(method: str, kind: str = "pde") -> None:
+def warm_up(method: str, kind: str = "pde", interval: bool = False) -> None:
     """Compile (or load from Numba's cache) the kernels once, before workers start."""
     from ..generators import EQUATIONS
     from ..solvers.grid import FourierGrid
     from ..solvers.semilinear import solve_frames
 
+    if interval:
+        from ..solvers.chebyshev import BoundaryCondition, IntervalOperator, chebyshev_grid
+        from ..solvers.chebyshev_etdrk4 import solve_interval_frames
+
+        grid, dirichlet = chebyshev_grid(4, 0.0, 1.0), BoundaryCondition("dirichlet")
+        operator = IntervalOperator(grid, EQUATIONS["burgers_interval"]().terms(), dirichlet, dirichlet)
+        solve_interval_frames(operator, np.sin(np.pi * grid.x), 0.1, 2, 1, method)
+        return
     if kind == "ode":
         from ..solvers.ode import integrate
 
@@ -106,7 +118,7 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
         done = storage.completed_partitions(repo, branch, spec)
         todo = [p for p in range(spec.num_partitions) if p not in done]
         if todo:
-            warm_up(spec.method, spec.kind)
+            warm_up(spec.method, spec.kind, spec.interval is not None)
             with _client(min(workers, len(todo)), scheduler, cluster) as client, \
                     _progress(spec.num_partitions, len(done), progress) as bar:
                 _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1))
@@ -164,7 +176,7 @@ def build_partition_share(spec: BuildSpec, out: Path | str, index: int, count: i
         done = storage.completed_partitions(repo, stage, spec)
         mine = [p for p in range(spec.num_partitions) if p % count == index and p not in done]
         if mine:
-            warm_up(spec.method, spec.kind)
+            warm_up(spec.method, spec.kind, spec.interval is not None)
         for p in mine:
             session = repo.writable_session(stage)
             fork, brief = run_partition(spec, p, session.fork())

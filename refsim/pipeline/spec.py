@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..generators import EQUATIONS, ArrayFamily, Family, Sampler
+from ..solvers.chebyshev import UniformPoints
 from ..solvers.grid import FourierGrid
 from ..solvers.verification import Budget
 
@@ -45,9 +46,16 @@ class BuildSpec:
     time_derivatives: bool = False
     gates: dict[str, bool] = field(default_factory=dict)
     max_rejected: int | None = None
+    # a PDE on an interval [a, b] (kind stays "pde": the stored layout is the same); boundary is the recipe's
+    # {"left": {"dirichlet" | "neumann": value}, "right": {...}}
+    interval: tuple[float, float] | None = None
+    boundary: dict[str, dict[str, float]] | None = None
 
     @property
-    def grid(self) -> FourierGrid:
+    def grid(self) -> FourierGrid | UniformPoints:
+        """The stored points: the periodic grid, or uniform points including both ends of an interval."""
+        if self.interval is not None:
+            return UniformPoints(self.points, *self.interval)
         cls = getattr(self.equation_class, "grid_class", lambda: FourierGrid)()
         return cls(self.points, self.length, self.origin)
 

@@ -25,6 +25,7 @@ from zarr.core.sync import sync
 from .. import __version__
 from ..solvers.exponential import STEPPERS
 from ..solvers.verification import ROUNDING, STATUS_MEANINGS
+from . import solve_bounded
 from .locks import build_lock
 from .solve import draw
 from .solve_discrete import discrete_invariants, discrete_layout, discrete_solver_attrs
@@ -171,9 +172,10 @@ def layout_pde(spec: BuildSpec) -> dict:
             if spec.truth == "pde-converged" else
             "distance of the semi-discrete model from the PDE (grid refined twice); information only, "
             "not part of error_estimate: the data are the model on the stored grid")}),
-        "spectral_tail": (per_frame, "float64", np.nan,
-                          {"description": "energy fraction in the top third of the resolved modes (internal grid)"}),
-        "internal_points": (("sample",), "int32", 0, {"description": "internal grid used for the stored run"}),
+        "spectral_tail": (per_frame, "float64", np.nan, {"description": "energy fraction in the top third of the " + (
+            "resolved modes" if spec.interval is None else "Chebyshev coefficients") + " (internal grid)"}),
+        "internal_points": (("sample",), "int32", 0, {"description": "internal grid used for the stored run"
+                            + ("" if spec.interval is None else ": Chebyshev-Gauss-Lobatto points, degree + 1")}),
         "steps_per_frame": (("sample",), "int32", 0, {"description": "time steps per output interval"}),
         "time_step": (("sample",), "float64", np.nan, {"description": "internal time step"}),
     })
@@ -200,6 +202,8 @@ def dataset_attrs(spec: BuildSpec) -> dict:
     elif spec.truth == "dvdm-model":
         solver = discrete_solver_attrs(spec)
         extra["truth_description"] = solver["truth"]
+    elif spec.interval is not None:
+        solver = solve_bounded.solver_description(spec)
     else:
         stepper = STEPPERS[spec.method]
         solver = {
@@ -222,7 +226,7 @@ def dataset_attrs(spec: BuildSpec) -> dict:
         "kind": spec.kind,
         "pde": model.pde,
         "parameters": json.dumps({k: v.to_spec() for k, v in spec.parameters.items()}, sort_keys=True),
-        "boundary_conditions": "periodic" if spec.kind == "pde" else "none (ODE)",
+        "boundary_conditions": _boundary_conditions(spec),
         "solver": json.dumps(solver),
         "tolerance": spec.tolerance,
         "storage_dtype": spec.dtype,
@@ -231,6 +235,12 @@ def dataset_attrs(spec: BuildSpec) -> dict:
         "packages": json.dumps(package_versions(), sort_keys=True),
         **extra,
     }
+
+
+def _boundary_conditions(spec: BuildSpec) -> str:
+    if spec.kind == "ode":
+        return "none (ODE)"
+    return "periodic" if spec.interval is None else solve_bounded.describe_boundary(spec)
 
 
 def write_template(session: icechunk.Session, spec: BuildSpec) -> None:
@@ -243,7 +253,8 @@ def write_template(session: icechunk.Session, spec: BuildSpec) -> None:
     if spec.kind == "pde":
         for dim in spec.spatial_dims:
             sizes[dim] = spec.points
-            coords[dim] = (dim, spec.grid.x, {"description": "periodic grid points, right endpoint excluded"})
+            coords[dim] = (dim, spec.grid.x, {"description": "periodic grid points, right endpoint excluded"
+                                              if spec.interval is None else "uniform points, both ends included"})
     else:
         lay = draw(spec, 0)[0].layout()
         sizes.update(body=lay.bodies, component=lay.components if lay.kind == "canonical" else len(lay.names))

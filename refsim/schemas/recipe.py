@@ -13,16 +13,18 @@ from typing import Any, Literal
 import numpy as np
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from .. import __version__
 from ..generators import EQUATIONS, FAMILIES, RECIPES, ArrayFamily, parse_sampler, recipe_path
 from ..pipeline.solve import draw
 from ..pipeline.spec import BuildSpec
 from ..solvers.dvdm import SCHEMES as DVDM_SCHEMES
+from ..solvers.chebyshev_etdrk4 import INTERVAL_STEPPERS
 from ..solvers.exponential import STEPPERS
 from ..solvers.verification import Budget
 from .format import FORMAT_VERSION
+from .interval import Boundary, boundary_mismatch, check_interval_recipe, interval_equations, interval_spec_fields
 
 
 class RecipeError(ValueError):
@@ -34,16 +36,29 @@ class _Strict(BaseModel):
 
 
 class Domain(_Strict):
-    length: float = Field(gt=0, description="period L; the domain is [origin, origin + L)")
-    points: int = Field(ge=4, description="number of output grid points (even)")
+    length: float | None = Field(None, gt=0, description="period L; the domain is [origin, origin + L)")
+    points: int = Field(ge=4, description="number of output grid points (even when periodic; an interval's "
+                                          "points are uniform and include both ends)")
     origin: float = 0.0
+    interval: list[float] | None = Field(None, description="[a, b] for equations on an interval (instead of "
+                                                           "length and origin)")
+    boundary: Boundary | None = Field(None, description="with interval: {left: {dirichlet: g} | {neumann: g}, "
+                                                        "right: ...}")
 
-    @field_validator("points")
+    @field_validator("interval")
     @classmethod
-    def _even(cls, v):
-        if v % 2:
-            raise ValueError(f"must be even (got {v})")
+    def _ordered(cls, v):
+        if v is not None and not (len(v) == 2 and np.isfinite(v).all() and v[0] < v[1]):
+            raise ValueError(f"must be [a, b] with finite a < b (got {list(v)})")
         return v
+
+    @model_serializer(mode="wrap")
+    def _only_given_kind(self, handler):
+        """Periodic domains dump exactly as before intervals existed (their version ids do not change)."""
+        data = handler(self)
+        for key in (("length", "origin") if self.interval is not None else ("interval", "boundary")):
+            data.pop(key, None)
+        return data
 
 
 class Time(_Strict):
@@ -129,15 +144,25 @@ class Recipe(_Strict):
             if name not in self.parameters and p.default is None:
                 raise ValueError(f"parameters.{name}: required ({p.description})")
         model = spec
+        if model.kind == "ibvp":
+            check_interval_recipe(self, model)
+        elif self.domain is not None and (self.domain.interval is not None or self.domain.boundary is not None):
+            key = "interval" if self.domain.interval is not None else "boundary"
+            raise ValueError(f"domain.{key}: {self.equation} is {'periodic' if model.kind == 'pde' else 'an ODE'}; "
+                             f"equations on an interval: {', '.join(interval_equations())}")
         if model.kind == "pde":
-            if self.domain is None:
-                raise ValueError(f"domain: required for the PDE {self.equation} (length, points, origin)")
+            if self.domain is None or self.domain.length is None:
+                raise ValueError(f"domain.length: required for the PDE {self.equation} (length, points, origin)")
+            if self.domain.points % 2:
+                raise ValueError(f"domain.points: must be even (got {self.domain.points})")
             if self.observation_noise:
                 raise ValueError("observation_noise: only for ODE systems")
             if self.truth == "fourier-semidiscrete" and self.solver.points not in (None, self.domain.points):
                 raise ValueError(f"solver.points: a fourier-semidiscrete truth is the model on domain.points "
                                  f"= {self.domain.points} points; allowed: {self.domain.points} or unset")
             allowed = STEPPERS
+        elif model.kind == "ibvp":
+            allowed = INTERVAL_STEPPERS
         else:
             if self.time_derivatives:
                 raise ValueError("time_derivatives: ODE stores always hold dq_dt, dp_dt (or dy_dt); remove the key")
@@ -165,10 +190,10 @@ class Recipe(_Strict):
         if self.tolerance < floor:
             raise ValueError(f"tolerance: {self.tolerance:g} is below what {self.dtype} storage can certify; "
                              f"allowed: >= {floor:.1e}")
-        if self.domain is not None and self.solver.max_points < (self.solver.points or self.domain.points):
+        if model.kind == "pde" and self.solver.max_points < (self.solver.points or self.domain.points):
             raise ValueError(f"solver.max_points: {self.solver.max_points} is below the starting grid "
                              f"{self.solver.points or self.domain.points}")
-        if self.domain is not None and self.solver.points is not None and self.solver.points % self.domain.points:
+        if model.kind == "pde" and self.solver.points is not None and self.solver.points % self.domain.points:
             raise ValueError(
                 f"solver.points: must be a multiple of domain.points={self.domain.points} (got {self.solver.points})"
             )
@@ -207,7 +232,7 @@ def _check_discrete_model(recipe: Recipe) -> None:
 
 
 def _default_method(model) -> str:
-    if model.kind == "pde":
+    if model.kind in ("pde", "ibvp"):
         return "etdrk4"
     return "gauss8" if model.hamiltonian else "dop853"
 
@@ -334,6 +359,9 @@ def parse_recipe(data: dict) -> Recipe:
 
 
 def _load_array(recipe: Recipe, base: Path) -> tuple[ArrayFamily, str]:
+    if EQUATIONS[recipe.equation].kind == "ibvp":
+        raise RecipeError("initial_condition.file: not available on an interval (grid values would need a "
+                          "non-periodic extension); allowed: family (e.g. expression)")
     path = Path(recipe.initial_condition["file"])
     if not path.is_absolute():
         path = base / path
@@ -372,6 +400,8 @@ def canonical_recipe(recipe: Recipe, ic_digest: str | None = None) -> dict:
     else:
         data["initial_condition"] = {"family": recipe.initial_condition["family"],
                                      **_family_canonical(recipe.initial_condition)}
+    if EQUATIONS[recipe.equation].kind == "ibvp":  # the largest degree used (its default differs), so a stored
+        data["solver"]["max_points"] = interval_spec_fields(recipe)["max_points"]  # recipe re-parses to it
     return data
 
 
@@ -395,13 +425,18 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
     d = recipe.domain
     dvdm = recipe.truth == "dvdm-model"  # the model's own step, validated to divide the frame interval
     steps = round(recipe.time.end / (recipe.time.frames - 1) / s.time_step) if dvdm else s.steps_per_frame or 2
+    if model.kind == "ibvp":
+        bounded = interval_spec_fields(recipe)
+    else:
+        bounded = {"start_points": s.points or (d.points if d else 0), "length": d.length if d else None,
+                   "origin": d.origin if d else None, "max_points": s.max_points}
     spec = BuildSpec(
         name=recipe.name,
         equation=recipe.equation,
         parameters={n: parse_sampler(v, n) for n, v in recipe.parameters.items()},
-        length=d.length if d else None,
+        length=bounded["length"],
         points=d.points if d else None,
-        origin=d.origin if d else None,
+        origin=bounded["origin"],
         end_time=recipe.time.end,
         frames=recipe.time.frames,
         initial_condition=family,
@@ -411,9 +446,9 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         dtype=recipe.dtype,
         partition_size=recipe.partition_size,
         method="dvdm" if dvdm else s.method or _default_method(model),
-        start_points=s.points or (d.points if d else 0),
+        start_points=bounded["start_points"],
         start_steps_per_frame=steps,  # default 2, even: the order check then costs half a run
-        budget=Budget(s.max_points, s.max_steps_per_frame, s.max_total_steps),
+        budget=Budget(bounded["max_points"], s.max_steps_per_frame, s.max_total_steps),
         canonical=canonical,
         recipe_hash=recipe_hash,
         version_id=version_id,
@@ -421,10 +456,12 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         horizon=recipe.horizon,
         gates=recipe.gates.model_dump(),
         max_rejected=recipe.max_rejected,
-        kind=model.kind,
+        kind="ode" if model.kind == "ode" else "pde",  # the stored layout: fields on x for every PDE
         observation_noise=recipe.observation_noise,
         time_derivatives=recipe.time_derivatives,
-        truth=recipe.truth or ("pde-converged" if model.kind == "pde" else "ode-converged"),
+        truth=recipe.truth or ("ode-converged" if model.kind == "ode" else "pde-converged"),
+        interval=bounded.get("interval"),
+        boundary=bounded.get("boundary"),
     )
     try:  # the first trajectory's draw checks that the initial condition fits the model
         model_0, ic_0 = draw(spec, 0)
@@ -434,6 +471,10 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         raise RecipeError(f"initial_condition: {err}") from None
     if not np.isfinite(values).all():
         raise RecipeError("initial_condition: the first trajectory's values are not finite on the grid")
+    if spec.interval is not None:
+        problem = boundary_mismatch(spec, values)
+        if problem:
+            raise RecipeError(f"initial_condition: {problem}")
     return spec
 
 

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     kuramoto_sivashinsky,
     navier_stokes_2d,
     nls,
+    pdebench_ic,
     sine_gordon,
     swift_hohenberg,
     systems,

@@ -45,7 +45,9 @@ class SinusoidSum(InitialCondition):
         u = self.sign * u
         if self.window is not None:
             left, right, width = self.window
-            # images one period either side make the window exactly periodic (PDEBench's is not, by ~e^-20)
+            # x wrapped into one period plus the images one period either side: exactly periodic
+            # (PDEBench's window is not, by ~e^-20)
+            x = self.origin + np.mod(x - self.origin, self.length)
             mask = sum(0.5 * (np.tanh((x + m * self.length - left) / width)
                               - np.tanh((x + m * self.length - right) / width)) for m in (-1, 0, 1))
             u = u * mask
@@ -57,14 +59,21 @@ class SinusoidSum(InitialCondition):
         step = self.length / _SEARCH_POINTS
         x = self.origin + step * np.arange(_SEARCH_POINTS)
         values = self._raw(x)
-        low, high = values.min(), values.max()
-        for sign, i in ((1.0, int(np.argmin(values))), (-1.0, int(np.argmax(values)))):
-            best = minimize_scalar(lambda z, s=sign: s * float(self._raw(z)), bounds=(x[i] - step, x[i] + step),
-                                   method="bounded", options={"xatol": 1e-13 * self.length})
-            low, high = (min(low, best.fun), high) if sign > 0 else (low, max(high, -best.fun))
-        if not high > low:
+        spread = values.max() - values.min()
+        if not spread > 0:
             raise ValueError("pdebench_sinusoids: a constant draw cannot be normalised to [0, 1]")
-        return low, high
+        extremes = []
+        for sign in (1.0, -1.0):  # minimum, then maximum (as the minimum of -u)
+            v = sign * values
+            # every sampled local minimum near the lowest one: two almost equal minima may swap under refinement
+            local = (v <= np.roll(v, 1)) & (v <= np.roll(v, -1)) & (v <= v.min() + 0.01 * spread)
+            best = v.min()
+            for i in np.flatnonzero(local):
+                found = minimize_scalar(lambda z, s=sign: s * float(self._raw(z)), bounds=(x[i] - step, x[i] + step),
+                                        method="bounded", options={"xatol": 1e-13 * self.length})
+                best = min(best, found.fun)
+            extremes.append(sign * best)
+        return extremes[0], extremes[1]
 
     def __call__(self, x):
         u = self._raw(x)

@@ -114,3 +114,19 @@ def test_stored_data_match_a_4x_refined_independent_solve(tmp_path, cluster, nam
         reference = spec.grid.restrict(solved, points // spec.points)
         error = _relative_error(ds.u.values[i], reference)
         _assert_certified_honestly(error, ds.error_estimate.values[i], spec.tolerance)
+
+
+def test_benchmark_finite_volume_peer_is_what_it_claims():
+    """bench/fv.py: second order in L1 for smooth advection (the MC limiter clips extrema, so not in max),
+    and the uniform logistic solution of the reaction term."""
+    from bench.fv import ADVECTION, NO_FLUX, FiniteVolumeProblem, solve
+
+    sizes, errors = (64, 128, 256, 512), []
+    for n in sizes:
+        x = (np.arange(n) + 0.5) / n
+        frames, _ = solve(FiniteVolumeProblem(ADVECTION, beta=0.4), np.sin(2 * np.pi * x)[None], 1 / n, 0.25, 5)
+        errors.append(np.abs(frames[0, -1] - np.sin(2 * np.pi * (x - 0.4))).mean())
+    assert np.polyfit(np.log(sizes), np.log(errors), 1)[0] == pytest.approx(-2.0, abs=0.15)
+    frames, _ = solve(FiniteVolumeProblem(NO_FLUX, nu=0.5, rho=1.0), np.full((1, 64), 0.1), 1 / 64, 0.1, 11)
+    growth = np.exp(np.linspace(0.0, 1.0, 11))
+    np.testing.assert_allclose(frames[0, :, 7], 0.1 * growth / (0.9 + 0.1 * growth), rtol=1e-8)

@@ -44,6 +44,12 @@ reach, so that row shows scipy at its floor and the ratio as a lower bound (">")
 Here the problem is not stiff: scipy's cost is its Python overhead per step and
 per RHS call, and the ratio is large at both accuracies.
 
+The ``pdebench`` case (``pdebench.py``, not in the default set): PDEBench's 1D advection, Burgers and
+diffusion-reaction problems from the built-in recipes, refsim's certified trajectories next to a
+second-order MUSCL/Rusanov/SSP-RK2 finite-volume solve at PDEBench's 1024 cells (``fv.py``) on the same
+initial conditions, both against the exact or a 4x-refined reference (``--pdebench-batch``
+trajectories per problem, ``--pdebench-repeats`` timed runs). About 1-2 minutes on 2 cores.
+
 Options: ``--layout sequential`` runs scipy one trajectory at a time instead of
 one stacked system (slower for scipy; PDE problems only, the ODE peer is always
 sequential), ``--cases ks``, ``kdv`` or ``kepler`` runs one problem,
@@ -72,6 +78,7 @@ from refsim.solvers.semilinear import solve_frames  # noqa: E402
 
 from . import cases as cases_module  # noqa: E402
 from . import ode as ode_module  # noqa: E402
+from . import pdebench as pdebench_module  # noqa: E402
 from . import scale as scale_module  # noqa: E402
 from .measure import ToleranceSearch, best_of, cold_compile_seconds, numba_cache_state  # noqa: E402
 from .peers import LAYOUTS, dop853  # noqa: E402
@@ -160,15 +167,17 @@ def print_cells(headers: list[str], cells: list[list[str]], right: set[int]) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="ks,kdv,kepler,scale",
-                        help="comma-separated: ks, kdv, kepler, scale (default: all)")
+                        help="comma-separated: ks, kdv, kepler, scale, pdebench (default: all but pdebench)")
     parser.add_argument("--layout", choices=LAYOUTS, default="stacked", help="scipy batch layout")
     parser.add_argument("--repeats", type=int, default=3, help="timed scipy runs per measurement (best is kept)")
     parser.add_argument("--refsim-repeats", type=int, default=5, help="timed refsim runs per measurement")
     parser.add_argument("--bisections", type=int, default=2, help="log-bisections of the rtol bracket")
     parser.add_argument("--no-cold-compile", action="store_true", help="skip the numba compile-time subprocess")
+    parser.add_argument("--pdebench-batch", type=int, default=2, help="pdebench: trajectories per problem")
+    parser.add_argument("--pdebench-repeats", type=int, default=1, help="pdebench: timed runs (best is kept)")
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.cases.split(",") if k.strip()]
-    known = [*cases_module.CASES, "kepler", "scale"]
+    known = [*cases_module.CASES, "kepler", "scale", "pdebench"]
     unknown = [k for k in keys if k not in known]
     if unknown:
         parser.error(f"unknown case(s) {unknown}; choose from {sorted(known)}")
@@ -183,16 +192,19 @@ def main(argv: list[str] | None = None) -> int:
         first = warm_up()
         say(f"first refsim call in this process: {first:.2f} s ({numba_cache_state()}); excluded from timings")
 
-    rows, scale_rows = [], []
+    rows, scale_rows, pdebench_rows = [], [], []
     for key in keys:
-        if key == "scale":
+        if key == "pdebench":
+            pdebench_rows = pdebench_module.bench_pdebench(args, say)
+        elif key == "scale":
             scale_rows = scale_module.bench_scale(args, say)
         elif key == "kepler":
             rows += ode_module.bench_kepler(args, say)
         else:
             rows += bench_case(cases_module.CASES[key](), args)
 
-    say("\nResults (wall = best of the timed runs; sample-steps/s = B x refsim steps / wall for both rows;")
+    if rows:
+        say("\nResults (wall = best of the timed runs; sample-steps/s = B x refsim steps / wall for both rows;")
     if pde_keys:
         say(f" PDEs: scipy {args.layout} batch, atol = rtol * max|rfft(u0)|, loosest rtol found with error <= "
             "refsim's;")
@@ -207,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         say()
         print_table(rows)
+    if pdebench_rows:
+        say("\nPDEBench problems (rel. error = max over stored frames and trajectories of max_x|u - ref| / max_x|ref|;")
+        say(" ref = exact for advection, else refsim at 4x grid and steps; refsim wall = production run at the")
+        say(" certified resolution, certify = the whole certification; FV = MUSCL-MC/Rusanov/SSP-RK2 at PDEBench's")
+        say(" 1024 cells; best of --pdebench-repeats runs, compile excluded, single-threaded):")
+        print_cells(pdebench_module.PDEBENCH_HEADERS, pdebench_rows, pdebench_module.PDEBENCH_RIGHT)
     if scale_rows:
         say("\nScale (whole builds; throughput = trajectories / build wall time; peak RSS = kernel high-water mark):")
         print_cells(scale_module.SCALE_HEADERS, scale_rows, scale_module.SCALE_RIGHT)

@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     kuramoto_sivashinsky,
     navier_stokes_2d,
     nls,
+    pdebench_ic,
     sine_gordon,
     swift_hohenberg,
     swift_hohenberg_2d,

@@ -121,15 +121,19 @@ def _flat(frames: np.ndarray) -> np.ndarray:
 
 def _band_energies(frames: np.ndarray, grid: FourierGrid, degree: int):
     """Spectral energy of each frame in the middle and top thirds of the modes the dealiasing keeps,
-    and in all of them (the mean excluded). ``frames`` is (B, T, *state), the grid's spatial axes
-    last; the mode index of a wavevector is its largest component in units of 2 pi / L; all fields
-    count."""
+    in all of them (the mean excluded), and the energy a wave as large as the mean would have (so a
+    tail can be measured against the whole field, as every error is). ``frames`` is (B, T, *state),
+    the grid's spatial axes last; the mode index of a wavevector is its largest component in units of
+    2 pi / L; all fields count."""
     n, dim = grid.num_points, grid.dimension
     if dim == 1 and frames.ndim == 3 and not np.iscomplexobj(frames):
         kept = int(grid.dealias_mask(max(degree, 2)).sum())
-        energy = np.abs(np.fft.rfft(frames, axis=-1)[..., 1:kept]) ** 2
+        spectrum = np.fft.rfft(frames, axis=-1)
+        energy = np.abs(spectrum[..., 1:kept]) ** 2
         third = energy.shape[-1] // 3
-        return energy.sum(axis=-1), energy[..., third:2 * third].sum(axis=-1), energy[..., 2 * third:].sum(axis=-1)
+        mean = np.abs(spectrum[..., 0]) ** 2 / 4  # |v_0| = N |m|; a cosine of amplitude |m| has |v_j| = N |m| / 2
+        return (energy.sum(axis=-1), energy[..., third:2 * third].sum(axis=-1), energy[..., 2 * third:].sum(axis=-1),
+                mean)
     axes = tuple(range(-dim, 0))
     power = np.abs(np.fft.fftn(frames, axes=axes)) ** 2
     j = np.abs(np.fft.fftfreq(n, 1.0 / n))
@@ -140,7 +144,9 @@ def _band_energies(frames: np.ndarray, grid: FourierGrid, degree: int):
     total = np.where(kept & (index > 0), power, 0.0).sum(axis=reduce)
     mid = np.where(kept & (index > mid_cut) & (index <= top_cut), power, 0.0).sum(axis=reduce)
     top = np.where(kept & (index > top_cut), power, 0.0).sum(axis=reduce)
-    return total, mid, top
+    # a real cosine of amplitude |m| puts half of (N^d |m|)^2 at each of +-k; a complex wave all at one k
+    mean = np.where(index == 0, power, 0.0).sum(axis=reduce) * (1.0 if np.iscomplexobj(frames) else 0.5)
+    return total, mid, top, mean
 
 
 def _fraction(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -149,7 +155,7 @@ def _fraction(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 def spectral_tail(frames: np.ndarray, grid: FourierGrid, degree: int) -> np.ndarray:
     """Energy fraction in the top third of the modes the dealiasing keeps, per frame (B, T)."""
-    total, _, top = _band_energies(frames, grid, degree)
+    total, _, top, _ = _band_energies(frames, grid, degree)
     return _fraction(top, total)
 
 
@@ -160,11 +166,14 @@ def unresolved_amplitude(frames: np.ndarray, grid: FourierGrid, degree: int) -> 
     decay rate that the middle and top thirds show (``(E_top / E_mid)^(1/2)`` per third
     in amplitude, capped at 1: no decay at all means the grid resolves nothing). For a
     resolved spectrum it is far below the grid's truncation error; for a flat one it is
-    the size of the tail itself.
+    the size of the tail itself. The fraction is of the whole field's energy, its mean
+    included as a wave of the mean's size: a field that has relaxed to a nearly uniform
+    state (reaction-diffusion) keeps a round-off tail that is tiny against the field,
+    though not against its vanishing fluctuation.
     """
-    total, mid, top = _band_energies(frames, grid, degree)
+    total, mid, top, mean = _band_energies(frames, grid, degree)
     decay = np.minimum(_fraction(top, mid), 1.0) ** 0.5
-    return np.sqrt(_fraction(top, total)) * decay
+    return np.sqrt(_fraction(top, total + mean)) * decay
 
 
 class Verifier:

@@ -229,7 +229,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown case(s) {unknown}; choose from {list(SECTIONS)}")
     if args.quick:
         args.repeats, args.refsim_repeats, args.peer_repeats, args.bisections = 1, 2, 2, 1
-        jax_peer.STEPS_PER_FRAME = dict(list(jax_peer.STEPS_PER_FRAME.items())[:1])
     pde_keys = [k for k in keys if k in cases_module.CASES]
 
     say("refsim against its peers (exponax/JAX, scipy) and against the FFTs it must do: issue 8's table")

@@ -7,7 +7,8 @@ no numba), as a subprocess of ``python -m bench``::
 
 ``JOB.json`` names the initial conditions (an .npy file of shape (B, N)), the problem
 (domain length, points), the step and the number of steps, the dealiasing fraction,
-the repeats and where to write the final states (an .npy file, (B, N)). It prints one
+the repeats (at least ``repeats`` timed runs, more until ``min_seconds`` of them, at most
+``max_repeats``) and where to write the final states (an .npy file, (B, N)). It prints one
 JSON line: the versions, the exponax settings used, wall times of every timed run,
 the process CPU time of those runs (so the parent can tell how many cores JAX used),
 and the compile time of the first call (excluded from the timings).
@@ -92,7 +93,7 @@ def main(path: str) -> int:
         run(u0).block_until_ready()
         compile_seconds = time.perf_counter() - t0
         walls, cpus = [], []
-        for _ in range(job["repeats"]):
+        while len(walls) < job["repeats"] or (sum(walls) < job["min_seconds"] and len(walls) < job["max_repeats"]):
             c0, t0 = time.process_time(), time.perf_counter()
             out = run(u0).block_until_ready()
             walls.append(time.perf_counter() - t0)

@@ -16,7 +16,7 @@ to do them). Target: step / FFTs <= 3.
   **20 transforms of (N, N)** per trajectory.
 
 Times are medians of ``REPEATS`` timed calls after a warm-up call, each call a fixed number of
-steps (about 0.2-0.5 s of work); the process runs one thread (Numba and rocket-fft).
+steps (20-200 ms of work per call on a quiet machine); one thread (Numba and rocket-fft).
 """
 
 from __future__ import annotations

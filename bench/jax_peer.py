@@ -14,6 +14,9 @@ Rows per step h (each solver runs with the same h, so equal error is a check, no
 * exponax: ``bench/exponax_peer.py`` in ``.venv-bench`` (same initial conditions through an
   .npy file; its final states come back the same way), median of its timed runs; the cores it
   used = its process CPU time / wall.
+
+Every median (exponax's and refsim's) is over at least ``--peer-repeats`` runs and at least
+``MIN_SECONDS`` of them: the h = 1/16 runs take only 40-100 ms.
 * refsim, 1 process: ``solve_frames`` on the batch (31 frames, one per time unit).
 * refsim, 2 processes: the batch split in two halves, one per worker of a process pool of
   ``os.cpu_count()`` (2) workers, each warmed up first; wall from submit to both results back.
@@ -50,6 +53,7 @@ STEPS_PER_FRAME = {"1/16": 16, "1/64": 64}
 CERTIFY_TOLERANCE = {16: 2e-3, 64: 1e-5}  # estimate <= tolerance / 2 at (128, h) for all 64 trajectories
 POOL_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 TARGET_UNCERTIFIED, TARGET_CERTIFIED = 2.0, 1.0
+MIN_SECONDS, MAX_REPEATS = 1.0, 50  # every median is over at least a second of runs (exponax's too)
 
 
 def exponax_dealiasing_fraction(n: int) -> float:
@@ -68,6 +72,7 @@ def run_exponax(case: cases_module.Case, steps: int, repeats: int) -> dict:
         np.save(tmp / "u0.npy", case.initial)
         job = {"initial": str(tmp / "u0.npy"), "final": str(tmp / "final.npy"), "length": case.grid.domain_length,
                "points": case.grid.num_points, "dt": case.end_time / steps, "steps": steps, "repeats": repeats,
+               "min_seconds": MIN_SECONDS, "max_repeats": MAX_REPEATS,
                "dealiasing_fraction": exponax_dealiasing_fraction(case.grid.num_points)}
         (tmp / "job.json").write_text(json.dumps(job))
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NUMBA_CACHE_DIR")}
@@ -126,8 +131,10 @@ def make_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _timed(fn: Callable[[], object], repeats: int) -> tuple[list[float], object]:
+    """Wall times of at least ``repeats`` calls, more until they add up to ``MIN_SECONDS`` (at most
+    ``MAX_REPEATS``): a 40 ms run timed 5 times on a shared machine is mostly noise."""
     walls, result = [], None
-    for _ in range(repeats):
+    while len(walls) < repeats or (sum(walls) < MIN_SECONDS and len(walls) < MAX_REPEATS):
         t0 = time.perf_counter()
         result = fn()
         walls.append(time.perf_counter() - t0)

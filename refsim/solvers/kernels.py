@@ -41,13 +41,6 @@ def nonlinear_into(v, n, m, c1, c2, c3, u, out):
 
 
 @njit(cache=True)
-def nonlinear(v, n, m, c1, c2, c3):
-    out = np.empty(v.shape, dtype=np.complex128)
-    nonlinear_into(v, n, m, c1, c2, c3, np.empty((v.shape[0], n)), out)
-    return out
-
-
-@njit(cache=True)
 def etdrk4_frames(v0, n, e, e2, q, f1, f2, f3, m, c1, c2, c3, steps_per_frame, num_frames):
     batch, modes = v0.shape
     out = np.empty((batch, num_frames, n))
@@ -94,16 +87,38 @@ def etdrk4_frames(v0, n, e, e2, q, f1, f2, f3, m, c1, c2, c3, steps_per_frame, n
 
 @njit(cache=True)
 def ifrk4_frames(v0, n, e, e2, h, m, c1, c2, c3, steps_per_frame, num_frames):
-    batch = v0.shape[0]
+    batch, modes = v0.shape
     out = np.empty((batch, num_frames, n))
     v = v0.copy()
+    k1, k2, k3, k4 = np.empty_like(v), np.empty_like(v), np.empty_like(v), np.empty_like(v)
+    w = np.empty_like(v)
+    u = np.empty((batch, n))
     out[:, 0, :] = np.fft.irfft(v, n, -1)
+    shared = e.shape[0] == 1
+    half, sixth = 0.5 * h, h / 6.0
     for frame in range(1, num_frames):
         for _ in range(steps_per_frame):
-            k1 = nonlinear(v, n, m, c1, c2, c3)
-            k2 = nonlinear(e2 * (v + 0.5 * h * k1), n, m, c1, c2, c3)
-            k3 = nonlinear(e2 * v + 0.5 * h * k2, n, m, c1, c2, c3)
-            k4 = nonlinear(e * v + h * e2 * k3, n, m, c1, c2, c3)
-            v = e * v + (h / 6.0) * (e * k1 + 2.0 * e2 * (k2 + k3) + k4)
-        out[:, frame, :] = np.fft.irfft(v, n, -1)
+            nonlinear_into(v, n, m, c1, c2, c3, u, k1)
+            for i in range(batch):  # w = e2 * (v + 0.5 * h * k1)
+                r = 0 if shared else i
+                for j in range(modes):
+                    w[i, j] = e2[r, j] * (v[i, j] + half * k1[i, j])
+            nonlinear_into(w, n, m, c1, c2, c3, u, k2)
+            for i in range(batch):  # w = e2 * v + 0.5 * h * k2
+                r = 0 if shared else i
+                for j in range(modes):
+                    w[i, j] = e2[r, j] * v[i, j] + half * k2[i, j]
+            nonlinear_into(w, n, m, c1, c2, c3, u, k3)
+            for i in range(batch):  # w = e * v + h * e2 * k3
+                r = 0 if shared else i
+                for j in range(modes):
+                    w[i, j] = e[r, j] * v[i, j] + h * e2[r, j] * k3[i, j]
+            nonlinear_into(w, n, m, c1, c2, c3, u, k4)
+            for i in range(batch):  # v = e * v + (h / 6.0) * (e * k1 + 2.0 * e2 * (k2 + k3) + k4)
+                r = 0 if shared else i
+                for j in range(modes):
+                    v[i, j] = e[r, j] * v[i, j] + sixth * (e[r, j] * k1[i, j] + 2.0 * e2[r, j] * (k2[i, j] + k3[i, j])
+                                                           + k4[i, j])
+        np.fft.irfft(v, n, -1, None, u)
+        out[:, frame, :] = u
     return out

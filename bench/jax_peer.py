@@ -157,7 +157,8 @@ def _exponax_row(case, label: str, steps: int, reference, args, say) -> tuple[di
     other = [m for m in peer["modes"] if m != peer["best"]][0]
     kept = int(peer["settings"]["dealiasing_fraction"] * (case.grid.num_points // 2) - 1)
     say(f"  h={label}: exponax {peer['exponax']} (jax {peer['jax']}, {peer['devices'][0]}; order 4, "
-        f"dt {peer['settings']['dt']:g}, dealiasing_fraction {peer['settings']['dealiasing_fraction']:.4f}: modes 0..{kept}, as refsim), "
+        f"dt {peer['settings']['dt']:g}, dealiasing_fraction {peer['settings']['dealiasing_fraction']:.4f}: "
+        f"modes 0..{kept}, as refsim), "
         f"{peer['best']} stepping: error {error:.2e}, median {wall:.3f} s of {len(mode['walls'])}, "
         f"{cores:.2f} cores (CPU time / wall); first call {mode['first_call']:.1f} s (compile, untimed); {other} "
         f"stepping: median {np.median(peer['modes'][other]['walls']):.3f} s; the two agree to "

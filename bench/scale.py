@@ -24,6 +24,16 @@ build computes everything.
    worker peak and the driver's peak for both sizes, their ratio, and for 10 000 the mean worker RSS
    at 25/50/75/100 % of the build (flat = nothing accumulates per partition).
 
+3. A 2D batch (target 5's memory budget): ``NS_RECIPE``, Navier-Stokes 256^2, 4 trajectories in
+   partitions of 2 on 2 workers, worker peak RSS as above. refsim's recipes have no memory budget
+   key yet, so the peak is reported against Dask's default worker memory limit (system memory /
+   workers).
+
+Target 5 asks for 2 workers >= 1.8x one (the ratio of build wall times, and "net" of the fixed
+cost), a worker peak flat in the number of trajectories (printed as the ratio of the two peaks),
+and the 2D batch within its budget. ``--quick`` builds 48 trajectories for the throughput and
+20 / 200 for the memory.
+
 The machine is shared: before each measurement the 1-minute load average is printed, and after it
 the CPU time other processes used during it (system busy time minus this benchmark's subprocess
 tree, in cores), with a warning when other processes held more than a quarter of a core.
@@ -53,6 +63,18 @@ TINY_SAMPLES = 2
 MEMORY_RECIPE = {**BASE_RECIPE, "name": "bench-memory", "domain": {**BASE_RECIPE["domain"], "points": 16},
                  "time": {"end": 2.0, "frames": 5}, "tolerance": 1e-6, "partition_size": 50}
 MEMORY_SAMPLES = (100, 10_000)
+QUICK_MEMORY_SAMPLES = (20, 200)
+# Target 5's 2D batch: Navier-Stokes 256^2, 4 trajectories in partitions of 2 on 2 workers. The semi-discrete
+# truth keeps the grid at 256^2 (the 512^2 space twin still runs, for the distance from the PDE), so the
+# size of the arrays is the recipe's own; 3 frames keep the build short.
+NS_RECIPE = {
+    "name": "bench-ns256", "equation": "navier_stokes_2d", "parameters": {"nu": 1e-3},
+    "domain": {"length": 6.283185307179586, "points": 256}, "time": {"end": 0.2, "frames": 3},
+    "initial_condition": {"family": "gaussian_random_field", "length_scale": 0.5, "smoothness": 3.0, "max_mode": 4,
+                          "amplitude": 1.0},
+    "samples": 4, "partition_size": 2, "seed": 0, "tolerance": 1e-6, "truth": "fourier-semidiscrete",
+    "solver": {"steps_per_frame": 4},
+}
 WORKER_COUNTS = (1, 2)
 SAMPLE_INTERVAL = 0.2  # seconds between RSS samples
 OTHER_LOAD_WARN = 0.25  # cores used by other processes during a measurement above which it is flagged
@@ -89,7 +111,8 @@ for label, recipe in job["builds"]:
         wall = time.perf_counter() - t
     out[label] = {"wall": wall, "samples": spec.samples, "partitions": report.partitions_run,
                   "certified": report.summary.get("certified"), "rejected": report.summary.get("rejected"),
-                  "reused": report.reused}
+                  "reused": report.reused, "estimate": report.summary.get("error_estimate_max"),
+                  "points": report.summary.get("internal_points")}
 print(json.dumps(out), flush=True)
 """
 
@@ -195,12 +218,20 @@ def load_note(run: Run) -> str:
     return text
 
 
+def rejected(result: dict) -> int:
+    """The number of rejected trajectories of a build (the summary counts them per reason)."""
+    value = result.get("rejected") or 0
+    return sum(value.values()) if isinstance(value, dict) else int(value)
+
+
 def mib(n: float) -> str:
     return f"{n / 2**20:.0f}"
 
 
-def bench_scale(args, say: Callable[[str], None]) -> list[list[str]]:
-    """Run the scale case; table rows [what, setting, wall, rate, peak RSS, ratio]."""
+def bench_scale(args, say: Callable[[str], None], targets: list[dict] | None = None) -> list[list[str]]:
+    """Run the scale case; table rows [what, setting, wall, rate, peak RSS, ratio]. Target 5's summary rows
+    (the common row format of ``__main__``) are appended to ``targets``."""
+    targets = [] if targets is None else targets
     ncpu = os.cpu_count()
     load = os.getloadavg()
     say(f"\n[scale] full refsim builds (parse_recipe -> build_spec -> build, embedded Dask LocalCluster, "
@@ -211,11 +242,12 @@ def bench_scale(args, say: Callable[[str], None]) -> list[list[str]]:
     rows: list[list[str]] = []
 
     base = BASE_RECIPE
-    n = THROUGHPUT_SAMPLES
+    n = THROUGHPUT_SAMPLES // 4 if args.quick else THROUGHPUT_SAMPLES
+    memory_samples = QUICK_MEMORY_SAMPLES if args.quick else MEMORY_SAMPLES
     say(f"  throughput recipe: burgers, nu ~ U[0.05, 0.1], N={base['domain']['points']}, "
         f"T={base['time']['end']:g}, {base['time']['frames']} frames, fourier modes=3, tolerance "
         f"{base['tolerance']:g}, {n} trajectories in partitions of {base['partition_size']}")
-    walls, nets = {}, {}
+    walls, nets, estimates = {}, {}, {}
     for w in WORKER_COUNTS:
         job = {"workers": w, "cluster": True,
                "builds": [["tiny", recipe(base, TINY_SAMPLES)], ["full", recipe(base, n)]]}
@@ -223,10 +255,11 @@ def bench_scale(args, say: Callable[[str], None]) -> list[list[str]]:
         r = run.result
         tiny, full = r["tiny"], r["full"]
         walls[w] = full["wall"]
+        estimates[w] = full["estimate"]
         nets[w] = (full["wall"] - tiny["wall"]) / (full["samples"] - tiny["samples"])
         say(f"  {w} worker(s): LocalCluster start {r['cluster_start']:.2f} s (close {r['cluster_close']:.2f} s); "
             f"tiny build ({TINY_SAMPLES} traj.) {tiny['wall']:.2f} s; full build {full['wall']:.2f} s "
-            f"({full['partitions']} partitions, {full['certified']} certified, {full['rejected']} rejected); "
+            f"({full['partitions']} partitions, {full['certified']} certified, {rejected(full)} rejected); "
             f"driver numba warm-up {r['warm_up']:.2f} s (untimed)")
         say(f"    {load_note(run)}")
         rows.append([f"build, {w} worker{'s' if w > 1 else ''}", f"{n} traj. (burgers N=32, tol 1e-9)",
@@ -235,35 +268,82 @@ def bench_scale(args, say: Callable[[str], None]) -> list[list[str]]:
                      "", "", ""])
     eff_wall = walls[1] / (2 * walls[2])
     eff_net = nets[1] / (2 * nets[2])
-    say(f"  scaling efficiency t1 / (2 t2): {eff_wall:.2f} on build wall time, {eff_net:.2f} net of the fixed cost")
-    rows.append(["", "scaling efficiency t1/(2 t2)", "", f"{eff_wall:.2f} (net {eff_net:.2f})", "", ""])
+    speedup, speedup_net = walls[1] / walls[2], nets[1] / nets[2]
+    say(f"  2 workers vs 1: {speedup:.2f}x on build wall time, {speedup_net:.2f}x net of the fixed cost (target >= "
+        f"1.8x); scaling efficiency t1 / (2 t2): {eff_wall:.2f} (net {eff_net:.2f})")
+    rows.append(["", "speed-up t1/t2 (efficiency t1/(2 t2))", "", f"{speedup:.2f}x (net {speedup_net:.2f}x)",
+                 "", f"{eff_wall:.2f} (net {eff_net:.2f})"])
+    for w in WORKER_COUNTS:
+        targets.append(dict(problem=f"scale: burgers N=32, {n} traj." if w == 1 else "",
+                            method=f"refsim build, {w} worker{'s' if w > 1 else ''}", setting="tol 1e-9",
+                            error=estimates[w], wall=walls[w], rate=n / walls[w], cores=str(w),
+                            ratio="" if w == 1 else f"{speedup:.2f}x (net {speedup_net:.2f}x)",
+                            target="" if w == 1 else f">= 1.8x: {'met' if speedup >= 1.8 else 'NOT met'}"))
 
     m = MEMORY_RECIPE
     say(f"  memory recipe: burgers, N={m['domain']['points']}, T={m['time']['end']:g}, {m['time']['frames']} frames, "
         f"tolerance {m['tolerance']:g}, partitions of {m['partition_size']}; 2 workers; RSS sampled every "
         f"{SAMPLE_INTERVAL} s + VmHWM")
     peaks = {}
-    for count in MEMORY_SAMPLES:
+    for count in memory_samples:
         run = run_driver({"workers": 2, "builds": [["full", recipe(m, count)]]}, sample=True)
         full = run.result["full"]
         workers = run.peaks("worker")
         driver = run.peaks("driver")[0]
         peaks[count] = (max(workers) if workers else 0, driver)
         say(f"  {count} traj.: build {full['wall']:.1f} s ({full['partitions']} partitions, {full['certified']} "
-            f"certified, {full['rejected']} rejected); worker peak RSS "
+            f"certified, {rejected(full)} rejected); worker peak RSS "
             f"{', '.join(mib(p) for p in workers)} MiB; driver peak {mib(driver)} MiB")
-        if count == MEMORY_SAMPLES[-1]:
+        if count == memory_samples[-1]:
             say(f"    worker RSS over the build: {timeline(run)}")
         say(f"    {load_note(run)}")
         rows.append(["memory, 2 workers", f"{count} traj. (N=16, 5 frames, tol 1e-6)", f"{full['wall']:.2f}",
                      f"{count / full['wall']:.0f} traj/s", f"{mib(peaks[count][0])} / {mib(driver)}", ""])
-    (w_small, d_small), (w_large, d_large) = peaks[MEMORY_SAMPLES[0]], peaks[MEMORY_SAMPLES[-1]]
+        estimates[count] = full["estimate"]
+    small, large = memory_samples
+    (w_small, d_small), (w_large, d_large) = peaks[small], peaks[large]
     ratio = f"{w_large / w_small:.2f}x / {d_large / d_small:.2f}x"
     rows[-1][5] = ratio
-    say(f"  peak RSS {MEMORY_SAMPLES[-1]} vs {MEMORY_SAMPLES[0]} trajectories: worker {mib(w_large)} vs "
+    say(f"  peak RSS {large} vs {small} trajectories: worker {mib(w_large)} vs "
         f"{mib(w_small)} MiB ({w_large / w_small:.2f}x), driver {mib(d_large)} vs {mib(d_small)} MiB "
         f"({d_large / d_small:.2f}x)")
+    flat = w_large / w_small <= 1.1
+    targets.append(dict(problem=f"scale: burgers N=16, {small} vs {large} traj.", method="peak worker RSS, 2 workers",
+                        setting=f"{mib(w_small)} -> {mib(w_large)} MiB", error=estimates[large], wall=float("nan"),
+                        rate=float("nan"), cores="2", ratio=f"{w_large / w_small:.2f}x",
+                        target=f"flat (<= 1.1x): {'met' if flat else 'NOT met'}"))
+    bench_ns_memory(say, rows, targets)
     return rows
+
+
+def bench_ns_memory(say: Callable[[str], None], rows: list[list[str]], targets: list[dict]) -> None:
+    """Peak worker RSS of a 2D Navier-Stokes 256^2 build (target 5's memory budget)."""
+    import psutil as _psutil
+
+    r = NS_RECIPE
+    say(f"  2D batch: navier_stokes_2d nu=1e-3, {r['domain']['points']}^2, {r['samples']} trajectories in partitions "
+        f"of {r['partition_size']}, {r['time']['frames']} frames to t={r['time']['end']:g}, truth {r['truth']}, "
+        f"{r['solver']['steps_per_frame']} steps per frame; 2 workers")
+    run = run_driver({"workers": 2, "builds": [["full", r]]}, sample=True)
+    full = run.result["full"]
+    workers = run.peaks("worker")
+    peak = max(workers) if workers else 0
+    limit = _psutil.virtual_memory().total / 2  # Dask LocalCluster's default memory_limit per worker of 2
+    n = r["domain"]["points"]
+    frames = r["partition_size"] * r["time"]["frames"] * n * n * 8
+    say(f"    build {full['wall']:.1f} s ({full['certified']} certified, largest estimate {full['estimate']:.1e}, "
+        f"internal {full['points']}); worker peak RSS {', '.join(mib(p) for p in workers)} MiB; driver "
+        f"{mib(run.peaks('driver')[0])} MiB; a partition's stored frames are {frames / 2**20:.1f} MiB")
+    say(f"    refsim has no memory budget in its recipes yet: the peak is reported against Dask's default worker "
+        f"memory limit (system memory / 2 workers = {limit / 2**30:.1f} GiB)")
+    say(f"    {load_note(run)}")
+    rows.append([f"memory, NS 2D {n}^2", f"{r['samples']} traj., partitions of {r['partition_size']}",
+                 f"{full['wall']:.2f}", f"est. {full['estimate']:.1e}", f"{mib(peak)} / {mib(run.peaks('driver')[0])}",
+                 f"{peak / limit:.1%} of {limit / 2**30:.0f} GiB"])
+    targets.append(dict(problem=f"scale: NS 2D {n}^2, {r['samples']} traj.", method="peak worker RSS, 2 workers",
+                        setting=f"{mib(peak)} MiB", error=full["estimate"], wall=full["wall"],
+                        rate=float("nan"), cores="2", ratio=f"{peak / limit:.1%} of the limit",
+                        target=f"no budget key; <= {limit / 2**30:.0f} GiB: {'met' if peak <= limit else 'NOT met'}"))
 
 
 def timeline(run: Run) -> str:

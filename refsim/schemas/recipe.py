@@ -19,8 +19,8 @@ from .. import __version__
 from ..generators import EQUATIONS, FAMILIES, RECIPES, ArrayFamily, parse_sampler, recipe_path
 from ..pipeline.solve import draw
 from ..pipeline.spec import BuildSpec
-from ..solvers.dvdm import SCHEMES as DVDM_SCHEMES
 from ..solvers.chebyshev_etdrk4 import INTERVAL_STEPPERS
+from ..solvers.dvdm import SCHEMES as DVDM_SCHEMES
 from ..solvers.exponential import STEPPERS
 from ..solvers.verification import Budget
 from .format import FORMAT_VERSION

@@ -212,32 +212,40 @@ class Verifier:
     def _grid(self, num_points: int) -> FourierGrid:
         return self.output_grid.resized(num_points)
 
-    def _run(self, problems, num_points, steps):
+    def _inputs(self, problems, num_points):
+        """The grid, the terms and the sampled initial data of a batch at one grid size; the runs of one
+        resolution share them (sampling an initial condition on a fine 2D grid costs more than a run)."""
         grid = self._grid(num_points)
-        terms = [p.terms(grid) for p in problems]
-        u0 = np.array([grid.sample(p.initial) for p in problems])
-        self.work += len(problems) * grid.size * steps * (self.num_frames - 1)
+        return grid, [p.terms(grid) for p in problems], np.array([grid.sample(p.initial) for p in problems])
+
+    def _run(self, problems, num_points, steps):
+        return self._solve(self._inputs(problems, num_points), steps)
+
+    def _solve(self, inputs, steps):
+        grid, terms, u0 = inputs
+        self.work += len(terms) * grid.size * steps * (self.num_frames - 1)
         with np.errstate(all="ignore"):
             return solve_frames(grid, terms, u0, self.frame_interval, self.num_frames, steps, self.method)
 
     def evaluate(self, problems: list[TrajectoryProblem], res: Resolution):
         """Production frames, error parts, observed order and the grid-doubled run of a batch at one resolution."""
         n, s = res.num_points, res.steps_per_frame
-        production = self._run(problems, n, s)
-        time_twin = self._run(problems, n, 2 * s)
+        inputs = self._inputs(problems, n)
+        production = self._solve(inputs, s)
+        time_twin = self._solve(inputs, 2 * s)
         space_twin = self._run(problems, 2 * n, s)
         with np.errstate(all="ignore"):
             d_fine = relative_difference(_flat(production), _flat(time_twin))
             if s % 2 == 0:
-                d_coarse = relative_difference(_flat(self._run(problems, n, s // 2)), _flat(production))
+                d_coarse = relative_difference(_flat(self._solve(inputs, s // 2)), _flat(production))
                 ratio = d_coarse.max(axis=1) / d_fine.max(axis=1)
             else:
-                d_finer = relative_difference(_flat(time_twin), _flat(self._run(problems, n, 4 * s)))
+                d_finer = relative_difference(_flat(time_twin), _flat(self._solve(inputs, 4 * s)))
                 ratio = d_fine.max(axis=1) / d_finer.max(axis=1)
             observed = np.where(d_fine.max(axis=1) > _ORDER_FLOOR, np.log2(ratio), np.nan)
             q = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
             e_time = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
-            degree = problems[0].terms(self._grid(n)).degree if problems else 2
+            degree = inputs[1][0].degree if problems else 2
             e_space = relative_difference(_flat(production), _flat(self.output_grid.restrict(space_twin, 2)))
             e_space += unresolved_amplitude(space_twin, self._grid(2 * n), degree)
             tail = spectral_tail(production, self._grid(n), degree)

@@ -24,7 +24,7 @@ class AllenCahn2D(PolynomialEquation2D):
     title = "Allen-Cahn equation in 2D"
     pde = "u_t = epsilon lap u + r (u - u^3)"
     parameters = (
-        Parameter("epsilon", "epsilon", "diffusion coefficient", default=0.01, minimum=0.0, exclusive_minimum=True),
+        Parameter("epsilon", "epsilon", "diffusion coefficient", default=0.05, minimum=0.0, exclusive_minimum=True),
         Parameter("r", "r", "reaction rate", default=1.0, minimum=0.0, exclusive_minimum=True),
     )
     references = ("Allen & Cahn, Acta Metall. 27 (1979) 1085, doi:10.1016/0001-6160(79)90196-2",)

@@ -24,7 +24,7 @@ class CahnHilliard2D(PolynomialEquation2D):
     pde = "u_t = lap(f'(u) - gamma lap u),  f(u) = -(a/2) u^2 + (b/4) u^4"
     conserved_form = True
     parameters = (
-        Parameter("gamma", "gamma", "interface (surface tension) coefficient", default=0.01, minimum=0.0,
+        Parameter("gamma", "gamma", "interface (surface tension) coefficient", default=0.1, minimum=0.0,
                   exclusive_minimum=True),
         Parameter("a", "a", "coefficient of the double well's quadratic term", default=1.0, minimum=0.0),
         Parameter("b", "b", "coefficient of the double well's quartic term", default=1.0, minimum=0.0,

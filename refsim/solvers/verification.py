@@ -78,6 +78,7 @@ class Budget:
     max_steps_per_frame: int = 1 << 20
     max_total_steps: int = 4_000_000
     max_refinements: int = 8
+    max_grid_values: int = 1 << 20  # points per field of the internal grid: 1024^2 in 2D (memory), no limit in 1D
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,7 @@ class Verifier:
         b = self.budget
         too_big = (
             n > b.max_points
+            or n**self.output_grid.dimension > max(b.max_grid_values, b.max_points)
             or s > b.max_steps_per_frame
             or s * (self.num_frames - 1) > b.max_total_steps
         )

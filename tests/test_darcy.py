@@ -94,16 +94,25 @@ def test_coefficient_is_two_valued_and_reproducible():
     np.testing.assert_array_equal(first, again)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_coefficient_richardson_against_eightfold_refinement(seed):
-    """Base 32^2 (the 128^2 case is the same code, 16x the work): levels 1, 2, 4 and a truth at 8x."""
+    """Base 32^2 (PDEBench's 128^2 is the same code at 16x the work): levels 1, 2, 4 and 8x as truth.
+
+    The true error of level 4 lies between ``|u_4 - u_8|`` and that times ``2^q / (2^q - 1)`` when the
+    error keeps falling at the order ``q`` observed from levels 2, 4, 8; the estimate must cover the upper
+    end and not exceed it by more than 3x. ``||r|| / ||b||`` grows like the condition number (~1e-12 at
+    256^2 even for the exactly rounded solution), so the 8x solve is held to its backward error instead.
+    """
     a = ThresholdedBumps.draw(np.random.default_rng(seed)).coefficient(32)
     result = elliptic.solve_refined(a, 1.0)
     assert max(result.relative_residuals) <= 1e-12
     assert 1.0 < result.observed_order < 2.5
     truth = elliptic.solve(elliptic.refine_coefficient(a, 8), 1.0)
     assert truth.backward_error < 1e-15
-    # the 8x solution's own error is ~ err / 2^p; bound the true error of level 4 from both sides
-    difference = np.abs(result.values - elliptic.restrict_to_centres(truth.values, 8)).max()
-    ratio = result.error_estimate.max() / difference
-    assert 1.0 / 2.0 < ratio < 5.0
+    fine = elliptic.restrict_to_centres(truth.values, 8)
+    difference = np.abs(result.values - fine).max()
+    q = np.log2(np.abs(result.levels[2] - result.levels[1]).max() / difference)
+    assert 1.0 < q < 2.5
+    true_upper = difference * 2**q / (2**q - 1)
+    assert 0.9 < result.error_estimate.max() / true_upper < 3.0
+    assert result.error_estimate.max() > difference

@@ -60,7 +60,8 @@ def test_batch_rows_are_independent_bitwise(name):
     eq, grid, _ = _sample(name)
     ics = [FAMILIES["fourier"](modes=4, amplitude=0.3).sample(np.random.default_rng(s), eq, 2 * np.pi, 0.0)
            for s in range(3)]
-    verifier = Verifier(grid, 0.1, 3, 1e-8)
+    tolerance = 1e-6 if getattr(eq, "dimension", 1) == 2 else 1e-8  # independence, not accuracy, is tested
+    verifier = Verifier(grid, 0.1, 3, tolerance)
     problems = [TrajectoryProblem(eq.terms, ic) for ic in ics]
     together = verifier.certify(problems, Resolution(64, 1))
     alone = verifier.certify(problems[1:2], Resolution(64, 1))

@@ -9,8 +9,9 @@ from numba import njit
 
 from ..solvers.spectral_system import SystemTerms
 from ..solvers.system_kernels import NONLINEAR
-from .base import Parameter
-from .initial_conditions import Family, InitialCondition
+from .base import ExactCase, Parameter
+from .initial_conditions import Constant, Family, InitialCondition
+from .multifield import Stacked
 from .samplers import parse_sampler
 from .spectral_base import SpectralEquation, real_fields_layout
 
@@ -39,7 +40,9 @@ class GrayScott(SpectralEquation):
     spots, stripes and labyrinths grow from localised perturbations of it. Pearson's
     classic set-up is D_u = 2e-5, D_v = 1e-5 on a square of side 2.5, with F and k
     chosen in his phase diagram (F = 0.04, k = 0.06: spots that replicate).
-    Verified by refinement only (no closed-form solution is known).
+    Exact for a uniform state without v (the feed alone): ``u = 1 - (1 - u0) e^{-F t}``,
+    ``v = 0``, which checks the feed term's constant mode; patterns are verified by
+    refinement only.
     """
 
     name = "gray_scott"
@@ -67,6 +70,20 @@ class GrayScott(SpectralEquation):
         return SystemTerms(symbol.astype(complex), _reaction, np.array([self.feed]),
                            np.concatenate([mask, mask])[None], np.array([grid.num_points], dtype=np.int64),
                            (2, *grid.shape), forward, inverse, degree=3)
+
+    @classmethod
+    def exact_cases(cls):
+        return (ExactCase("uniform-feed", {"feed": 0.5, "kill": 0.06}, 2.5, 16, 4.0, 5,
+                          lambda eq, length, origin: Stacked([Constant(0.2), Constant(0.0)])),)
+
+    def exact_solution(self, ic, x, t):
+        if not (isinstance(ic, Stacked) and all(isinstance(p, Constant) for p in ic.parts) and ic.parts[1].value == 0):
+            return None
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        u = 1 - (1 - ic.parts[0].value) * np.exp(-self.feed * t)
+        state = np.zeros((t.size, 2, x.size, x.size))
+        state[:, 0] = u[:, None, None]
+        return state
 
     def admissible_range(self, initial):
         return min(float(initial.min()), 0.0) - 1e-8, max(float(initial.max()), 1.0) + 1e-8

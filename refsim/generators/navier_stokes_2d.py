@@ -14,16 +14,33 @@ from .spectral_base import SpectralEquation, real_fields_layout
 
 @njit(NONLINEAR, cache=True)
 def _advection(v, params, coef, dims, out):
+    # Fewer temporaries and passes than the array expressions (psi = v coef[2]; u = F^-1[coef[1] psi];
+    # w = F^-1[-coef[0] psi]; wx, wy = F^-1[coef[0 or 1] v]; out = -F[u wx + w wy] coef[3] + A coef[4]):
+    # the four spectral products in one pass, u wx + w wy in place over u, the forward transform into
+    # the first spectral buffer; 8 arrays of N^2/2 values instead of ~14. Same arithmetic in the same
+    # order: bitwise identical. Separate arrays, not one (4, ...) block: a few-MB block freed every
+    # call is trimmed back to the OS by glibc and page-faulted in again, ~3x slower at 256^2.
     n, modes = dims[0], dims[0] // 2 + 1
+    size = n * modes
+    s0 = np.empty(size, dtype=np.complex128)
+    s1, s2, s3 = np.empty_like(s0), np.empty_like(s0), np.empty_like(s0)
+    for j in range(size):
+        psi = v[j] * coef[2, j]
+        s0[j] = coef[1, j] * psi  # u = psi_y
+        s1[j] = -coef[0, j] * psi  # v = -psi_x
+        s2[j] = coef[0, j] * v[j]  # omega_x
+        s3[j] = coef[1, j] * v[j]  # omega_y
     shape = (n, n)
-    psi = v * coef[2]
-    u = np.fft.irfft2((coef[1] * psi).reshape((n, modes)), shape)  # u = psi_y
-    w = np.fft.irfft2((-coef[0] * psi).reshape((n, modes)), shape)  # v = -psi_x
-    wx = np.fft.irfft2((coef[0] * v).reshape((n, modes)), shape)
-    wy = np.fft.irfft2((coef[1] * v).reshape((n, modes)), shape)
-    adv = np.fft.rfft2(u * wx + w * wy).ravel()
-    for j in range(v.size):
-        out[j] = -adv[j] * coef[3, j] + params[0] * coef[4, j]
+    u = np.fft.irfft2(s0.reshape((n, modes)), shape)
+    w = np.fft.irfft2(s1.reshape((n, modes)), shape)
+    wx = np.fft.irfft2(s2.reshape((n, modes)), shape)
+    wy = np.fft.irfft2(s3.reshape((n, modes)), shape)
+    for i in range(n):
+        for k in range(n):
+            u[i, k] = u[i, k] * wx[i, k] + w[i, k] * wy[i, k]
+    np.fft.rfft2(u, shape, (0, 1), None, s0.reshape((n, modes)))
+    for j in range(size):
+        out[j] = -s0[j] * coef[3, j] + params[0] * coef[4, j]
 
 
 class NavierStokes2D(SpectralEquation):

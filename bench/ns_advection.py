@@ -2,6 +2,10 @@
 
     PYTHONPATH=. .venv/bin/python -m bench.ns_advection [N ...]
 
+Glibc trims freed heap back to the OS after each call, so at 256^2 and up both versions page-fault
+their work arrays in on every call; MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456
+in the environment shows the time without that (about half of a 256^2 step).
+
 Times one nonlinear evaluation and one ETDRK4 step (system_kernels.etdrk4_system, one trajectory) with
 each version in the same process, median of repeats, and compares their results.
 """

@@ -14,33 +14,41 @@ from .spectral_base import SpectralEquation, real_fields_layout
 
 @njit(NONLINEAR, cache=True)
 def _advection(v, params, coef, dims, out):
-    # Fewer temporaries and passes than the array expressions (psi = v coef[2]; u = F^-1[coef[1] psi];
-    # w = F^-1[-coef[0] psi]; wx, wy = F^-1[coef[0 or 1] v]; out = -F[u wx + w wy] coef[3] + A coef[4]):
-    # the four spectral products in one pass, u wx + w wy in place over u, the forward transform into
-    # the first spectral buffer; 8 arrays of N^2/2 values instead of ~14. Same arithmetic in the same
-    # order: bitwise identical. Separate arrays, not one (4, ...) block: a few-MB block freed every
-    # call is trimmed back to the OS by glibc and page-faulted in again, ~3x slower at 256^2.
+    # The array expressions psi = v coef[2]; u = F^-1[coef[1] psi]; w = F^-1[-coef[0] psi];
+    # wx, wy = F^-1[coef[0 or 1] v]; out = -F[u wx + w wy] coef[3] + A coef[4], with 4 work arrays
+    # (one spectral, three physical) instead of ~14 temporaries: each spectral product is written into
+    # the one spectral buffer and transformed into a physical one (rocket-fft's out=), u wx and then
+    # + w wy accumulate in place over u, and the forward transform goes back into the spectral buffer.
+    # Same arithmetic in the same order: bitwise identical to the array expressions. The footprint
+    # matters more than the count: glibc returns the freed blocks to the OS after each call (trim), so
+    # at 256^2 and up every call page-faults its work arrays in again (bench/ns_advection.py).
     n, modes = dims[0], dims[0] // 2 + 1
     size = n * modes
-    s0 = np.empty(size, dtype=np.complex128)
-    s1, s2, s3 = np.empty_like(s0), np.empty_like(s0), np.empty_like(s0)
-    for j in range(size):
-        psi = v[j] * coef[2, j]
-        s0[j] = coef[1, j] * psi  # u = psi_y
-        s1[j] = -coef[0, j] * psi  # v = -psi_x
-        s2[j] = coef[0, j] * v[j]  # omega_x
-        s3[j] = coef[1, j] * v[j]  # omega_y
     shape = (n, n)
-    u = np.fft.irfft2(s0.reshape((n, modes)), shape)
-    w = np.fft.irfft2(s1.reshape((n, modes)), shape)
-    wx = np.fft.irfft2(s2.reshape((n, modes)), shape)
-    wy = np.fft.irfft2(s3.reshape((n, modes)), shape)
+    s = np.empty(size, dtype=np.complex128)
+    spec = s.reshape((n, modes))
+    u, t, t2 = np.empty(shape), np.empty(shape), np.empty(shape)
+    for j in range(size):
+        s[j] = coef[1, j] * (v[j] * coef[2, j])  # u = psi_y
+    np.fft.irfft2(spec, shape, (0, 1), None, u)
+    for j in range(size):
+        s[j] = coef[0, j] * v[j]  # omega_x
+    np.fft.irfft2(spec, shape, (0, 1), None, t)
     for i in range(n):
         for k in range(n):
-            u[i, k] = u[i, k] * wx[i, k] + w[i, k] * wy[i, k]
-    np.fft.rfft2(u, shape, (0, 1), None, s0.reshape((n, modes)))
+            u[i, k] = u[i, k] * t[i, k]
     for j in range(size):
-        out[j] = -s0[j] * coef[3, j] + params[0] * coef[4, j]
+        s[j] = -coef[0, j] * (v[j] * coef[2, j])  # v = -psi_x
+    np.fft.irfft2(spec, shape, (0, 1), None, t)
+    for j in range(size):
+        s[j] = coef[1, j] * v[j]  # omega_y
+    np.fft.irfft2(spec, shape, (0, 1), None, t2)
+    for i in range(n):
+        for k in range(n):
+            u[i, k] = u[i, k] + t[i, k] * t2[i, k]
+    np.fft.rfft2(u, shape, (0, 1), None, spec)
+    for j in range(size):
+        out[j] = -s[j] * coef[3, j] + params[0] * coef[4, j]
 
 
 class NavierStokes2D(SpectralEquation):

@@ -1,4 +1,4 @@
-"""Issue 8 lever 2: the Navier-Stokes nonlinear term, array expressions (old) vs two work arrays (new).
+"""Issue 8 lever 2: the Navier-Stokes nonlinear term, array expressions (old) vs four work arrays (new).
 
     PYTHONPATH=. .venv/bin/python -m bench.ns_advection [N ...]
 

@@ -21,10 +21,31 @@ class FourierSeries2D(InitialCondition):
         self.length, self.origin, self.offset = length, origin, offset
 
     def __call__(self, x, y):
-        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if x.ndim == 2 and y.ndim == 2:
+            if x.shape[0] == 1 and y.shape[1] == 1:  # x along columns, y along rows (Grid2D.sample)
+                return self._grid(x[0], y[:, 0])
+            if x.shape[1] == 1 and y.shape[0] == 1:  # x along rows, y along columns
+                return self._grid(y[0], x[:, 0], transpose=True)
+        x, y = np.broadcast_arrays(x, y)
         k = 2 * np.pi * self.modes / self.length
         phase = np.multiply.outer(x - self.origin, k[:, 0]) + np.multiply.outer(y - self.origin, k[:, 1])
         return self.offset + (np.exp(1j * phase) @ self.coefficients).real
+
+    def _grid(self, columns, rows, transpose=False):
+        """The series on the tensor grid ``rows x columns`` without the (N, N, K) phase tensor: with
+        ``exp(i (kx x + ky y)) = exp(i kx x) exp(i ky y)`` it is ``Re(E_rows C E_columns^T)``, where
+        ``E = exp(i k t)`` over the distinct wavenumbers of each direction and ``C`` holds the
+        coefficients by (row mode, column mode). ``transpose``: x runs along the rows."""
+        jc, jr = (self.modes[:, 0], self.modes[:, 1]) if not transpose else (self.modes[:, 1], self.modes[:, 0])
+        uc, ic = np.unique(jc, return_inverse=True)
+        ur, ir = np.unique(jr, return_inverse=True)
+        c = np.zeros((ur.size, uc.size), dtype=complex)
+        np.add.at(c, (ir, ic), self.coefficients)
+        scale = 2 * np.pi / self.length
+        e_columns = np.exp(1j * np.multiply.outer(columns - self.origin, scale * uc))
+        e_rows = np.exp(1j * np.multiply.outer(rows - self.origin, scale * ur))
+        return self.offset + ((e_rows @ c) @ e_columns.T).real
 
     def describe(self):
         return {"modes": int(self.modes.shape[0])}

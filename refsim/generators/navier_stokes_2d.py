@@ -14,16 +14,41 @@ from .spectral_base import SpectralEquation, real_fields_layout
 
 @njit(NONLINEAR, cache=True)
 def _advection(v, params, coef, dims, out):
+    # The array expressions psi = v coef[2]; u = F^-1[coef[1] psi]; w = F^-1[-coef[0] psi];
+    # wx, wy = F^-1[coef[0 or 1] v]; out = -F[u wx + w wy] coef[3] + A coef[4], with 4 work arrays
+    # (one spectral, three physical) instead of ~14 temporaries: each spectral product is written into
+    # the one spectral buffer and transformed into a physical one (rocket-fft's out=), u wx and then
+    # + w wy accumulate in place over u, and the forward transform goes back into the spectral buffer.
+    # Same arithmetic in the same order: bitwise identical to the array expressions. The footprint
+    # matters more than the count: glibc returns the freed blocks to the OS after each call (trim), so
+    # at 256^2 and up every call page-faults its work arrays in again (bench/ns_advection.py).
     n, modes = dims[0], dims[0] // 2 + 1
+    size = n * modes
     shape = (n, n)
-    psi = v * coef[2]
-    u = np.fft.irfft2((coef[1] * psi).reshape((n, modes)), shape)  # u = psi_y
-    w = np.fft.irfft2((-coef[0] * psi).reshape((n, modes)), shape)  # v = -psi_x
-    wx = np.fft.irfft2((coef[0] * v).reshape((n, modes)), shape)
-    wy = np.fft.irfft2((coef[1] * v).reshape((n, modes)), shape)
-    adv = np.fft.rfft2(u * wx + w * wy).ravel()
-    for j in range(v.size):
-        out[j] = -adv[j] * coef[3, j] + params[0] * coef[4, j]
+    s = np.empty(size, dtype=np.complex128)
+    spec = s.reshape((n, modes))
+    u, t, t2 = np.empty(shape), np.empty(shape), np.empty(shape)
+    for j in range(size):
+        s[j] = coef[1, j] * (v[j] * coef[2, j])  # u = psi_y
+    np.fft.irfft2(spec, shape, (0, 1), None, u)
+    for j in range(size):
+        s[j] = coef[0, j] * v[j]  # omega_x
+    np.fft.irfft2(spec, shape, (0, 1), None, t)
+    for i in range(n):
+        for k in range(n):
+            u[i, k] = u[i, k] * t[i, k]
+    for j in range(size):
+        s[j] = -coef[0, j] * (v[j] * coef[2, j])  # v = -psi_x
+    np.fft.irfft2(spec, shape, (0, 1), None, t)
+    for j in range(size):
+        s[j] = coef[1, j] * v[j]  # omega_y
+    np.fft.irfft2(spec, shape, (0, 1), None, t2)
+    for i in range(n):
+        for k in range(n):
+            u[i, k] = u[i, k] + t[i, k] * t2[i, k]
+    np.fft.rfft2(u, shape, (0, 1), None, spec)
+    for j in range(size):
+        out[j] = -s[j] * coef[3, j] + params[0] * coef[4, j]
 
 
 class NavierStokes2D(SpectralEquation):

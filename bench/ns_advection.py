@@ -16,8 +16,8 @@ import time
 import numpy as np
 from numba import njit
 
-from refsim.generators.navier_stokes_2d import NavierStokes2D, _advection
 from refsim.generators.multifield import random_series_2d
+from refsim.generators.navier_stokes_2d import NavierStokes2D, _advection
 from refsim.solvers.grid2d import FourierGrid2D
 from refsim.solvers.system_kernels import NONLINEAR, etdrk4_system
 

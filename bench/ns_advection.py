@@ -72,7 +72,7 @@ def case(n, repeats=7):
     _advection(v[0], params[0], coef, dims, b)
     nl_diff = np.max(np.abs(a - b)) / np.max(np.abs(a))
     count = max(4, 2**22 // (n * n))
-    t_nl = {name: median_time(lambda: _repeat(f, v[0], params[0], coef, dims, a, count), repeats) / count
+    t_nl = {name: median_time(lambda f=f: _repeat(f, v[0], params[0], coef, dims, a, count), repeats) / count
             for name, f in (("old", _advection_old), ("new", _advection))}
     steps = max(2, 2**20 // (n * n))
     run = {name: (lambda f=f: etdrk4_system(f, v, e, e2, q, f1, f2, f3, params, coef, dims, steps, 2))

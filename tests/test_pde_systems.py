@@ -7,7 +7,7 @@ from conftest import certify_one, fitted_order, relative_error
 from refsim.generators import EQUATIONS
 from refsim.generators.navier_stokes_2d import TaylorGreen
 from refsim.generators.nls import NLSSoliton
-from refsim.generators.sine_gordon import Breather
+from refsim.generators.sine_gordon import Breather, KinkAntikink
 from refsim.solvers.grid import FourierGrid
 from refsim.solvers.grid2d import FourierGrid2D
 from refsim.solvers.semilinear import solve_frames
@@ -54,6 +54,21 @@ def test_sine_gordon_breather_and_its_energy():
     fine = FourierGrid(result.resolution.num_points, 80.0, -40.0)
     (energy,) = (inv.evaluate(result.internal, fine) for inv in eq.invariants())
     np.testing.assert_allclose(energy, 16 * np.sqrt(1 - omega**2), rtol=1e-11)  # 13.8564064605510...
+
+
+def test_sine_gordon_kink_antikink_collision_and_its_energy():
+    """Kink and antikink pass through each other (t = 6 here) and separate; c = 1.5 checks the scaling."""
+    eq = EQUATIONS["sine_gordon"](c=1.5)
+    grid = FourierGrid(256, 120.0, origin=-60.0)
+    ic = KinkAntikink(0.6, 0.0, -6.0, c=1.5)
+    result, t = certify_one(eq, ic, grid, end=12.0, frames=7, tolerance=1e-10)
+    assert result.status == 0, result.reason
+    exact = ic.at(grid.x, t)
+    assert np.ptp(exact[:, 0]) > 10  # u sweeps from about -2 pi (pair apart) through 0 to +2 pi
+    assert relative_error(result.frames, exact).max() <= 1e-10
+    fine = FourierGrid(result.resolution.num_points, 120.0, -60.0)
+    (energy,) = (inv.evaluate(result.internal, fine) for inv in eq.invariants())
+    np.testing.assert_allclose(energy, 16 * 1.5 / np.sqrt(1 - 0.6**2), rtol=1e-11)  # 30
 
 
 def test_taylor_green_vortex_decay():

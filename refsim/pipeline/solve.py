@@ -41,7 +41,7 @@ def draw(spec: BuildSpec, index: int):
 def verifier_for(spec: BuildSpec) -> Verifier:
     return Verifier(spec.grid, spec.frame_interval, spec.frames, spec.tolerance, spec.method, spec.dtype,
                     spec.budget, horizon=spec.horizon, chaotic=spec.equation_class.chaotic,
-                    refine_space=spec.truth == "pde-converged")
+                    refine_space=spec.truth == "pde-converged", keep_twin=spec.time_derivatives)
 
 
 @dataclass

@@ -27,6 +27,9 @@ from .format import FORMAT_VERSION
 from .interval import Boundary, boundary_mismatch, check_interval_recipe, interval_equations, interval_spec_fields
 
 
+DEFAULT_MEMORY_MIB = 4096
+
+
 class RecipeError(ValueError):
     """A recipe is invalid; the message is one line naming the field."""
 
@@ -74,6 +77,11 @@ class Solver(_Strict):
     max_points: int = Field(16384, ge=4)
     max_steps_per_frame: int = Field(1 << 20, ge=1)
     max_total_steps: int = Field(4_000_000, ge=1)
+    memory_mib: int | None = Field(None, ge=16, description="memory budget, MiB, for the runs of one batch of "
+                                                           "trajectories in a worker (default 4096): trajectories "
+                                                           "at the same resolution are solved together in batches "
+                                                           "that fit, and a trajectory that alone would not fit is "
+                                                           "refused with the reason, never attempted")
     time_step: float | None = Field(None, gt=0, description="truth dvdm-model only: the discrete model's time step; "
                                                             "must divide the frame interval time.end / "
                                                             "(time.frames - 1) exactly")
@@ -400,6 +408,8 @@ def canonical_recipe(recipe: Recipe, ic_digest: str | None = None) -> dict:
     else:
         data["initial_condition"] = {"family": recipe.initial_condition["family"],
                                      **_family_canonical(recipe.initial_condition)}
+    if data["solver"]["memory_mib"] is None:  # unset: the default, and the version ids of recipes written
+        del data["solver"]["memory_mib"]       # before the key existed stay what they were
     if EQUATIONS[recipe.equation].kind == "ibvp":  # the largest degree used (its default differs), so a stored
         data["solver"]["max_points"] = interval_spec_fields(recipe)["max_points"]  # recipe re-parses to it
     return data
@@ -448,7 +458,8 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         method="dvdm" if dvdm else s.method or _default_method(model),
         start_points=bounded["start_points"],
         start_steps_per_frame=steps,  # default 2, even: the order check then costs half a run
-        budget=Budget(bounded["max_points"], s.max_steps_per_frame, s.max_total_steps),
+        budget=Budget(bounded["max_points"], s.max_steps_per_frame, s.max_total_steps,
+                      max_memory_bytes=(s.memory_mib or DEFAULT_MEMORY_MIB) * 2**20),
         canonical=canonical,
         recipe_hash=recipe_hash,
         version_id=version_id,

@@ -79,6 +79,15 @@ class Budget:
     max_total_steps: int = 4_000_000
     max_refinements: int = 8
     max_grid_values: int = 1 << 20  # points per field of the internal grid: 1024^2 in 2D (memory), no limit in 1D
+    max_memory_bytes: int | None = None  # peak memory of one batch's runs; None: unlimited
+
+
+# Peak bytes one trajectory adds while its batch is evaluated at one resolution, per float64 value of its
+# state on that grid: _FRAME_VALUES per stored frame (the four runs' frames, the twin's spectrum for the
+# tail, the differences) plus _WORK_VALUES (stepper stages, phi-coefficients, initial data). Measured by
+# peak RSS on 2D Navier-Stokes (128^2 and 256^2, 11-41 frames, batches 1-4): 280-320 values per trajectory
+# at 11 frames, 2.5 MiB more per frame at 128^2; rounded up so the estimate stays above every measurement.
+_FRAME_VALUES, _WORK_VALUES = 24, 80
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,7 @@ class Verifier:
         horizon: str = "refuse",
         chaotic: bool = False,
         refine_space: bool = True,
+        keep_twin: bool = True,
     ):
         if horizon not in HORIZON_POLICIES:
             raise ValueError(f"horizon must be one of {HORIZON_POLICIES}, got {horizon!r}")
@@ -208,6 +218,8 @@ class Verifier:
         self.horizon = horizon
         self.chaotic = chaotic
         self.refine_space = refine_space
+        self.dimension = getattr(output_grid, "dimension", 1)
+        self.keep_twin = keep_twin  # keep each accepted trajectory's grid-doubled run (time-derivative labels)
         self.work = 0  # point-steps computed, all runs included
 
     def _grid(self, num_points: int) -> FourierGrid:
@@ -218,6 +230,30 @@ class Verifier:
         resolution share them (sampling an initial condition on a fine 2D grid costs more than a run)."""
         grid = self._grid(num_points)
         return grid, [p.terms(grid) for p in problems], np.array([grid.sample(p.initial) for p in problems])
+
+    def trajectory_bytes(self, num_points: int) -> int:
+        """Estimated peak memory one trajectory adds to a batch evaluated on ``num_points`` per direction."""
+        values = num_points**self.dimension * self._values_per_point
+        return 8 * values * (_FRAME_VALUES * self.num_frames + _WORK_VALUES)
+
+    def _batches(self, idx: list[int], res: Resolution) -> tuple[list[list[int]], list[int]]:
+        """``idx`` cut into batches that fit the memory budget, and the trajectories that alone do not."""
+        limit = self.budget.max_memory_bytes
+        if limit is None:
+            return [idx], []
+        per = self.trajectory_bytes(res.num_points)
+        if per > limit:
+            return [], idx
+        size = max(1, limit // per)
+        return [idx[k:k + size] for k in range(0, len(idx), size)], []
+
+    def _over_memory(self, res: Resolution) -> Certified:
+        nan = np.full(self.num_frames, np.nan)
+        need, limit = self.trajectory_bytes(res.num_points), self.budget.max_memory_bytes
+        reason = (f"one trajectory at N={res.num_points} needs about {need / 2**20:.0f} MiB, above the memory "
+                  f"budget of {limit / 2**20:.0f} MiB (raise solver.memory_mib or start on a coarser grid)")
+        return Certified(OVER_BUDGET, reason, res, np.full((self.num_frames, *self._state_shape), np.nan),
+                         nan, nan, nan, nan)
 
     def _run(self, problems, num_points, steps):
         return self._solve(self._inputs(problems, num_points), steps)
@@ -258,6 +294,7 @@ class Verifier:
         for i, problem in enumerate(problems):
             u0 = self.output_grid.sample(problem.initial)
             self._state_shape = u0.shape
+            self._values_per_point = (2 if np.iscomplexobj(u0) else 1) * u0.size // u0.shape[-1] ** self.dimension
             if np.isfinite(u0).all():
                 pending[i] = start
                 continue
@@ -272,10 +309,21 @@ class Verifier:
             for i, res in pending.items():
                 groups[res].append(i)
             pending = {}
+            batches = []
             for res, idx in sorted(groups.items(), key=lambda kv: (kv[0].num_points, kv[0].steps_per_frame)):
+                fitting, alone_too_big = self._batches(idx, res)
+                batches += [(res, batch) for batch in fitting]
+                for i in alone_too_big:
+                    results[i] = self._over_memory(res)
+            for res, idx in batches:
                 production, e_time, e_space, tail, observed, twin = self.evaluate([problems[i] for i in idx], res)
                 for row, i in enumerate(idx):
-                    e_space[row] *= self._space_richardson(coarser_space.get(i), res.num_points, e_space[row])
+                    coarser = coarser_space.get(i)
+                    # the spatial difference grew when the grid doubled: the finer runs are unstable at this
+                    # step (an explicit advective limit, dt ~ 1/N), not under-resolved
+                    grew = bool(coarser and coarser[0] * 2 == res.num_points and
+                                not np.nanmax(e_space[row]) <= coarser[1])
+                    e_space[row] *= self._space_richardson(coarser, res.num_points, e_space[row])
                     coarser_space[i] = (res.num_points, float(np.nanmax(e_space[row])))
                     parts = (production[row], e_time[row], e_space[row], tail[row], observed[row], twin[row])
                     space = e_space[row] if self.refine_space else 0.0
@@ -285,7 +333,7 @@ class Verifier:
                         results[i] = self._result(ACCEPTED, "", res, parts, estimate, self.num_frames - 1)
                         continue
                     attempts[i] += 1
-                    nxt = self._next(res, e_time[row], e_space[row], finite, observed[row])
+                    nxt = self._next(res, e_time[row], e_space[row], finite, observed[row], grew)
                     if nxt is None or attempts[i] > self.budget.max_refinements:
                         results[i] = self._final(res, parts, estimate, finite)
                     else:
@@ -312,14 +360,17 @@ class Verifier:
         frames = self.output_grid.restrict(production, stride).copy() if status == ACCEPTED else np.full(
             (self.num_frames, *self._state_shape), np.nan)
         return Certified(status, reason, res, frames, et, es, estimate, tail, float(observed), horizon,
-                         production if status == ACCEPTED else None, twin if status == ACCEPTED else None)
+                         production if status == ACCEPTED else None,
+                         twin if status == ACCEPTED and self.keep_twin else None)
 
-    def _next(self, res: Resolution, et, es, finite, observed=np.nan) -> Resolution | None:
+    def _next(self, res: Resolution, et, es, finite, observed=np.nan, grew=False) -> Resolution | None:
         n, s = res.num_points, res.steps_per_frame
         part = self.safety * self.tolerance / 2
         if not finite:  # an unstable step or an unresolved grid: refine both
             s *= 4
             n *= 2 if self.refine_space else 1
+        elif grew and es.max() > part:  # same grid, a step the grid-doubled twin is stable at
+            s *= 4
         else:
             if es.max() > part and self.refine_space:
                 n *= 2
@@ -340,6 +391,7 @@ class Verifier:
             or n**self.output_grid.dimension > max(b.max_grid_values, b.max_points)
             or s > b.max_steps_per_frame
             or s * (self.num_frames - 1) > b.max_total_steps
+            or (b.max_memory_bytes is not None and self.trajectory_bytes(n) > b.max_memory_bytes)
         )
         return None if too_big else Resolution(n, s)
 
@@ -365,4 +417,9 @@ class Verifier:
             f"above tolerance {self.tolerance:.1e} within the budget "
             f"(N={res.num_points}, {res.steps_per_frame} steps per frame)"
         )
+        limit = self.budget.max_memory_bytes
+        if limit is not None and self.trajectory_bytes(2 * res.num_points) > limit:
+            reason += (f"; a grid of N={2 * res.num_points} would need about "
+                       f"{self.trajectory_bytes(2 * res.num_points) / 2**20:.0f} MiB, above the memory budget of "
+                       f"{limit / 2**20:.0f} MiB (solver.memory_mib)")
         return self._result(OVER_BUDGET, reason, res, parts, estimate, -1)

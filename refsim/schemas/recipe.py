@@ -26,7 +26,6 @@ from ..solvers.verification import Budget
 from .format import FORMAT_VERSION
 from .interval import Boundary, boundary_mismatch, check_interval_recipe, interval_equations, interval_spec_fields
 
-
 DEFAULT_MEMORY_MIB = 4096
 
 

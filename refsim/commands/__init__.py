@@ -1,0 +1,1 @@
+"""The subcommands of :mod:`refsim.cli`, grouped by what they act on."""

@@ -23,12 +23,18 @@ def format_certificate(summary: dict) -> str:
     if rejected:
         lines.append("rejected: " + ", ".join(f"{v} {k}" for k, v in rejected.items()))
     if "error_estimate_max" in summary:
-        lines.append(f"relative error estimate: max {summary['error_estimate_max']:.2e}, "
+        what = "estimated relative distance from the PDE" if summary.get("kind") == "steady" else \
+            "relative error estimate"
+        lines.append(f"{what}: max {summary['error_estimate_max']:.2e}, "
                      f"median {summary['error_estimate_median']:.2e}")
         if summary.get("full_horizon", summary["certified"]) < summary["certified"]:
             lines.append(f"trust horizon: {summary['certified'] - summary['full_horizon']} trajectories flagged "
                          f"after t = {summary['trust_horizon_min']:g} (earliest)")
-        if "internal_points" in summary:
+        if summary.get("kind") == "steady":
+            lines.append(f"grid {summary['grid'][0]}^2, refined to {summary['refinement_points'][-1]}^2 for the "
+                         f"estimate; largest relative residual {summary['relative_residual_max']:.1e}, "
+                         f"backward error {summary['backward_error_max']:.1e}")
+        elif "internal_points" in summary:
             p, s = summary["internal_points"], summary["steps_per_frame"]
             lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame"
                          + (f"; largest Newton residual {summary['newton_residual_max']:.1e}"
@@ -357,7 +363,8 @@ def inspect(store, version):
     click.echo(f"store: {path}  version: {ds.attrs['version_id']}  ({len(versions)} version(s))")
     click.echo(f"equation: {ds.attrs['pde']}  [{ds.attrs['equation']}]")
     space = f"x in [{float(ds.x[0]):g}, {float(ds.x[-1]):g}]  " if "x" in ds.coords else ""
-    click.echo(f"dims: {dict(ds.sizes)}   {space}t in [{float(ds.time[0]):g}, {float(ds.time[-1]):g}]")
+    times = f"t in [{float(ds.time[0]):g}, {float(ds.time[-1]):g}]" if "time" in ds.coords else "steady"
+    click.echo(f"dims: {dict(ds.sizes)}   {space}{times}")
     width = max(len(n) for n in ds.data_vars)
     for name, var in sorted(ds.data_vars.items()):
         click.echo(f"  {name:<{width}}  {str(var.dtype):<8} {str(tuple(var.shape)):<18} {var.nbytes / 2**20:9.2f} MiB")
@@ -461,7 +468,8 @@ def equations(name):
     if name not in EQUATIONS:
         _fail(f"unknown equation {name!r}; allowed: {', '.join(sorted(EQUATIONS))}")
     d = EQUATIONS[name].describe()
-    where = {"pde": "periodic", "ibvp": "on an interval; boundary conditions in the recipe's domain.boundary"}
+    where = {"pde": "periodic", "ibvp": "on an interval; boundary conditions in the recipe's domain.boundary",
+             "steady": "steady, on the unit square; input field in the recipe's coefficient"}
     click.echo(f"{d['title']}: {d['pde']}  ({where.get(d['kind'], 'ODE system')})")
     for p, info in d["parameters"].items():
         click.echo(f"  parameter {p} ({info['symbol']}): {info['description']}; default {info['default']}; "

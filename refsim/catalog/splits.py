@@ -54,7 +54,7 @@ def leading_trusted(trusted: np.ndarray) -> np.ndarray:
 
 
 def default_fields(ds) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if ds.attrs.get("kind") == "steady":  # input and output fields, no labels
+    if ds.attrs.get("kind") == "steady":  # the input field (not the scalar parameters) and the output; no labels
         return tuple(json.loads(ds.attrs["inputs"])[:1]) + tuple(json.loads(ds.attrs["outputs"])), ()
     if ds.attrs.get("kind") == "pde":
         fields = tuple(n for n in state_fields(ds) if not (n.startswith("d") and n.endswith("_dt")))

@@ -5,20 +5,18 @@ relative distance from the PDE (Richardson over 1x/2x/4x refinement), checked he
 solves of the same coefficient (cells split into inheriting children, so the PDE is the same).
 """
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import yaml
+from click.testing import CliRunner
 
 import refsim
+from refsim.catalog.index import build_index
+from refsim.cli import main
 from refsim.generators import RECIPES
 from refsim.pipeline.solve_steady import solve_steady_partition
 from refsim.schemas.recipe import RecipeError, build_spec, load_recipe, parse_recipe, spec_from_stored
 from refsim.solvers import elliptic
-
-CLI = [sys.executable, "-m", "refsim.cli"]
 
 
 def _recipe(**changes):
@@ -101,18 +99,18 @@ def test_sample_is_a_function_of_recipe_and_index_only():
         np.testing.assert_allclose(u / beta, unit, rtol=1e-12, atol=1e-14 * np.abs(unit).max())
 
 
-def test_cli_builds_reads_back_and_verifies(tmp_path):
-    """generate through the CLI (Dask LocalCluster, icechunk/Zarr store, manifest, certificate, catalog
-    attributes), read back with the xarray loader, refsim verify (integrity, certificates, provenance,
-    re-solves), and the catalog index."""
+def test_cli_builds_reads_back_and_verifies(tmp_path, cluster):
+    """generate through the CLI (in process, on the tests' two-process Dask cluster; icechunk/Zarr store, manifest,
+    certificate, training attributes), read back with the xarray loader, refsim verify (integrity,
+    certificates, provenance, re-solves), and the catalog index."""
     path = tmp_path / "small.yaml"
     path.write_text(yaml.safe_dump(_recipe(name="darcy-small", domain={"points": 32}, samples=4, partition_size=2,
                                            tolerance=0.1)))
-    out = subprocess.run(CLI + ["generate", str(path), "--out", str(tmp_path), "--workers", "2", "--quiet"],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert "certified 4/4" in out.stdout and "truth: fv-model" in out.stdout
-    assert "estimated relative distance from the PDE" in out.stdout
+    out = CliRunner().invoke(main, ["generate", str(path), "--out", str(tmp_path), "--scheduler",
+                                    cluster.scheduler_address, "--quiet"])
+    assert out.exit_code == 0, out.output
+    assert "certified 4/4" in out.output and "truth: fv-model" in out.output
+    assert "estimated relative distance from the PDE" in out.output
 
     ds = refsim.open(tmp_path / "darcy-small")
     assert ds["u"].dims == ds["a"].dims == ("sample", "y", "x") and ds.sizes["sample"] == 4
@@ -129,11 +127,10 @@ def test_cli_builds_reads_back_and_verifies(tmp_path):
     assert ds.attrs["truth"] == "fv-model" and "model-consistent" in ds.attrs["truth_description"]
     assert spec_from_stored(dict(ds.attrs), None).version_id == ds.attrs["version_id"]
 
-    verify = subprocess.run(CLI + ["verify", str(tmp_path / "darcy-small"), "--resolve", "2"],
-                            capture_output=True, text=True, timeout=300)
-    assert verify.returncode == 0 and "PASSED" in verify.stdout, verify.stdout + verify.stderr
+    verify = CliRunner().invoke(main, ["verify", str(tmp_path / "darcy-small"), "--resolve", "2"])
+    assert verify.exit_code == 0 and "PASSED" in verify.output, verify.output
     for check in ("integrity", "certificates", "provenance", "re-solve"):
-        assert f"[ok] {check}" in verify.stdout, verify.stdout
-    listed = subprocess.run(CLI + ["catalog", "list", "--root", str(tmp_path)], capture_output=True, text=True,
-                            timeout=120)
-    assert listed.returncode == 0 and "darcy-small" in listed.stdout, listed.stderr
+        assert f"[ok] {check}" in verify.output, verify.output
+    index = build_index([tmp_path], save=False)
+    assert list(index["name"].values) == ["darcy-small"] and int(index["points"].values[0]) == 32
+    assert float(index["error_max"].values[0]) == pytest.approx(estimate.max(), rel=1e-12)

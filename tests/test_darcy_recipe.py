@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import refsim
 from refsim.catalog.index import build_index
+from refsim.catalog.loaders import TrainingData
 from refsim.cli import main
 from refsim.generators import RECIPES
 from refsim.pipeline.solve_steady import solve_steady_partition
@@ -99,20 +100,25 @@ def test_sample_is_a_function_of_recipe_and_index_only():
         np.testing.assert_allclose(u / beta, unit, rtol=1e-12, atol=1e-14 * np.abs(unit).max())
 
 
-def test_cli_builds_reads_back_and_verifies(tmp_path, cluster):
-    """generate through the CLI (in process, on the tests' two-process Dask cluster; icechunk/Zarr store, manifest,
-    certificate, training attributes), read back with the xarray loader, refsim verify (integrity,
-    certificates, provenance, re-solves), and the catalog index."""
-    path = tmp_path / "small.yaml"
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory, cluster):
+    """pdebench-darcy at 32^2, 4 samples in 2 partitions, generated through the CLI (in process, on the tests'
+    two-process Dask cluster): icechunk/Zarr store, manifest, certificate, training attributes."""
+    root = tmp_path_factory.mktemp("darcy")
+    path = root / "small.yaml"
     path.write_text(yaml.safe_dump(_recipe(name="darcy-small", domain={"points": 32}, samples=4, partition_size=2,
                                            tolerance=0.1)))
-    out = CliRunner().invoke(main, ["generate", str(path), "--out", str(tmp_path), "--scheduler",
+    out = CliRunner().invoke(main, ["generate", str(path), "--out", str(root), "--scheduler",
                                     cluster.scheduler_address, "--quiet"])
     assert out.exit_code == 0, out.output
-    assert "certified 4/4" in out.output and "truth: fv-model" in out.output
-    assert "estimated relative distance from the PDE" in out.output
+    return root, out.output
 
-    ds = refsim.open(tmp_path / "darcy-small")
+
+def test_cli_build_reads_back_with_cell_centres_and_certificate(small_store):
+    root, output = small_store
+    assert "certified 4/4" in output and "truth: fv-model" in output
+    assert "estimated relative distance from the PDE" in output
+    ds = refsim.open(root / "darcy-small")
     assert ds["u"].dims == ds["a"].dims == ("sample", "y", "x") and ds.sizes["sample"] == 4
     centres = (np.arange(32) + 0.5) / 32
     np.testing.assert_array_equal(ds.x.values, centres)
@@ -126,11 +132,24 @@ def test_cli_builds_reads_back_and_verifies(tmp_path, cluster):
     assert np.isfinite(estimate).all() and (0 < estimate).all() and (estimate <= 0.1).all()
     assert ds.attrs["truth"] == "fv-model" and "model-consistent" in ds.attrs["truth_description"]
     assert spec_from_stored(dict(ds.attrs), None).version_id == ds.attrs["version_id"]
+    index = build_index([root], save=False)
+    assert list(index["name"].values) == ["darcy-small"] and int(index["points"].values[0]) == 32
+    assert float(index["error_max"].values[0]) == pytest.approx(estimate.max(), rel=1e-12)
 
-    verify = CliRunner().invoke(main, ["verify", str(tmp_path / "darcy-small"), "--resolve", "2"])
+
+def test_cli_verify_resolves_and_agrees(small_store):
+    """Integrity, certificates, provenance (coefficients re-drawn bit for bit), re-solves."""
+    root, _ = small_store
+    verify = CliRunner().invoke(main, ["verify", str(root / "darcy-small"), "--resolve", "2"])
     assert verify.exit_code == 0 and "PASSED" in verify.output, verify.output
     for check in ("integrity", "certificates", "provenance", "re-solve"):
         assert f"[ok] {check}" in verify.output, verify.output
-    index = build_index([tmp_path], save=False)
-    assert list(index["name"].values) == ["darcy-small"] and int(index["points"].values[0]) == 32
-    assert float(index["error_max"].values[0]) == pytest.approx(estimate.max(), rel=1e-12)
+
+
+def test_card_and_loader_on_a_steady_store(small_store):
+    root, _ = small_store
+    card = CliRunner().invoke(main, ["report", str(root / "darcy-small"), "--out", str(root / "card")])
+    assert card.exit_code == 0 and "fv-model" in (root / "card" / "README.md").read_text(), card.output
+    assert (root / "card" / "samples.png").is_file()
+    with pytest.raises(ValueError, match="refsim.open"):  # the window loader is for time series
+        TrainingData(str(root / "darcy-small"))

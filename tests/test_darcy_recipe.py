@@ -153,3 +153,26 @@ def test_card_and_loader_on_a_steady_store(small_store):
     assert (root / "card" / "samples.png").is_file()
     with pytest.raises(ValueError, match="refsim.open"):  # the window loader is for time series
         TrainingData(str(root / "darcy-small"))
+
+
+@pytest.mark.parametrize("tamper, words", [
+    (lambda g: g["u"].__imul__(1 + 1e-6), "re-solved model differs"),
+    (lambda g: g["error_estimate"].__imul__(0.1), "2x-refined solve exceeds the stored estimate"),
+])
+def test_verify_re_solve_can_fail(small_store, tamper, words):
+    """The re-solve check on a copy of the stored arrays: a model perturbed by 1e-6, or an estimate 10x too
+    small, is reported (the manifest would catch an edited store first; this checks the re-solve itself)."""
+    from refsim.pipeline.audit import VerifyReport
+    from refsim.pipeline.audit_steady import _resolve
+
+    root, _ = small_store
+    ds = refsim.open(root / "darcy-small")
+    group = {name: np.array(ds[name].values) for name in ("status", "u", "error_estimate")}
+    spec = spec_from_stored(dict(ds.attrs), None)
+    clean = VerifyReport("clean")
+    _resolve(group, spec, 4, 0, clean)
+    assert clean.ok, clean.checks
+    tamper(group)
+    report = VerifyReport("tampered")
+    _resolve(group, spec, 4, 0, report)
+    assert not report.ok and words in report.checks[0].detail, report.checks

@@ -70,7 +70,9 @@ class Darcy(SteadyEquation):
     ``u``; ``beta`` is the constant source (PDEBench: 0.01, 0.1, 1, 10, 100; ``u`` is linear in it). Solved
     by :mod:`refsim.solvers.elliptic` (cell-centred two-point-flux finite volumes, harmonic faces). No
     closed form is known for a random coefficient; the layered case with an exact piecewise-quadratic
-    solution is checked in the solver's tests.
+    solution is checked in the solver's tests. Stores of it (recipe ``pdebench-darcy``) hold the discrete
+    model's solution on the stored grid (truth ``fv-model``) with its estimated distance from the PDE
+    (:mod:`refsim.pipeline.solve_steady`).
     """
 
     name = "darcy"

@@ -75,6 +75,12 @@ def _write_refsim_group(f: h5py.File, ds) -> None:
             params.create_dataset(name, data=ds[name].values.astype(float))
 
 
+def _time_series_only(ds, layout: str) -> None:
+    if ds.attrs.get("kind") == "steady":
+        raise ExchangeError(f"refsim writes {layout} layout for time series only; a steady store (input -> output "
+                            "pairs) exports with --zarr DIR")
+
+
 def _periodic_only(ds, layout: str) -> None:
     """Both layouts are written with periodic grids and boundary conditions; a store on an interval is refused."""
     conditions = ds.attrs.get("boundary_conditions", "periodic")
@@ -84,6 +90,7 @@ def _periodic_only(ds, layout: str) -> None:
 
 def export_pdebench(ds, out: Path, dtype: str = "float64") -> Path:
     """Write a certified 1D version in PDEBench's layout."""
+    _time_series_only(ds, "PDEBench's")
     _periodic_only(ds, "PDEBench's")
     field = _scalar_1d_field(ds)
     out = Path(out)
@@ -104,6 +111,7 @@ def export_pdebench(ds, out: Path, dtype: str = "float64") -> Path:
 
 def export_the_well(ds, out: Path, dtype: str = "float64") -> Path:
     """Write a certified PDE version in The Well's layout (scalar fields as t0_fields; complex ones split)."""
+    _time_series_only(ds, "The Well's")
     if ds.attrs.get("kind") != "pde":
         raise ExchangeError("The Well's layout is for fields on grids; an ODE store has none")
     _periodic_only(ds, "The Well's")

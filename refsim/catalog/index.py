@@ -50,7 +50,8 @@ def _entries(root: Path) -> list[dict]:
                 "equation": recipe.get("equation", ""), "trajectories": int(cert.get("samples", 0)),
                 "certified": int(cert.get("certified", 0)),
                 "points": int((recipe.get("domain") or {}).get("points", 0)),
-                "frames": int(recipe["time"]["frames"]), "tolerance": float(recipe.get("tolerance", np.nan)),
+                "frames": int((recipe.get("time") or {}).get("frames", 1)),  # a steady store: one state
+                "tolerance": float(recipe.get("tolerance", np.nan)),
                 "error_max": float(cert.get("error_estimate_max", np.nan)), "size_bytes": size,
                 "created": v["written_at"].isoformat(timespec="seconds"), "parameters": json.dumps(params),
             })

@@ -194,6 +194,10 @@ class TrainingData:
             raise ValueError("rollout mode sets the output length itself; leave n_steps_output at 1")
         path, version = split_version(path, version)
         ds = open_dataset(path, version=version, include_rejected=True, chunks=None)
+        if ds.attrs.get("kind") == "steady":
+            raise ValueError("TrainingData serves time windows; a steady store (input -> output pairs, no time) is "
+                             "read with refsim.open(path): its attributes training_splits and training_statistics "
+                             "hold the default split and the statistics of its input and output fields")
         self.path, self.version = str(path), ds.attrs["version_id"]
         served, labelled = default_fields(ds)
         self.fields = tuple(fields) if fields is not None else served

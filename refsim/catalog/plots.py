@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,16 @@ def ode_panel(ax, ds: xr.Dataset, i: int) -> None:
         ax.set_ylabel(names[-1])
 
 
+def steady_panels(axes, fig, ds: xr.Dataset, i: int) -> None:
+    """A steady sample (dims sample, y, x): its input field, its solution and the estimated distance from the PDE."""
+    names = [*json.loads(ds.attrs["inputs"])[:1], *json.loads(ds.attrs["outputs"]), "pde_distance"]
+    for ax, name in zip(axes, names):
+        image(ax, fig, ds.x.values, ds.y.values, ds[name].values[i], name, diverging=False)
+        ax.set_aspect("equal")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+
+
 def plot_sample(ds: xr.Dataset, index: int, out: Path, frames: int = 6) -> Path:
     """One trajectory: a space-time image per field (1D), ``frames`` snapshots per field (2D), or its orbit."""
     plt = pyplot()
@@ -73,7 +84,11 @@ def plot_sample(ds: xr.Dataset, index: int, out: Path, frames: int = 6) -> Path:
     if i is None:
         raise LookupError(f"--sample: {index} is not a stored trajectory (0..{ds.sizes['sample'] - 1})")
     title = f"{ds.attrs['title']}, sample {index}: {ds.attrs['pde']}"
-    if ds.attrs.get("kind") != "pde":
+    if ds.attrs.get("kind") == "steady":
+        fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.2), constrained_layout=True)
+        steady_panels(axes, fig, ds, i)
+        fig.suptitle(title, fontsize=9)
+    elif ds.attrs.get("kind") != "pde":
         fig, ax = plt.subplots(figsize=(5.2, 4.6), constrained_layout=True)
         ode_panel(ax, ds, i)
         ax.set_title(title, fontsize=9)

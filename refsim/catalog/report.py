@@ -125,6 +125,10 @@ def _quantiles(values: np.ndarray) -> str:
 
 def write_card(ds: xr.Dataset, out: Path, store_path: str | None = None) -> Path:
     """Write ``out/README.md`` and its PNG figures; return the card's path."""
+    if ds.attrs.get("kind") == "steady":
+        from .report_steady import write_steady_card
+
+        return write_steady_card(ds, out, store_path)
     out.mkdir(parents=True, exist_ok=True)
     files = _figures(ds, out)
     a = ds.attrs

@@ -54,6 +54,8 @@ def leading_trusted(trusted: np.ndarray) -> np.ndarray:
 
 
 def default_fields(ds) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if ds.attrs.get("kind") == "steady":  # the input field (not the scalar parameters) and the output; no labels
+        return tuple(json.loads(ds.attrs["inputs"])[:1]) + tuple(json.loads(ds.attrs["outputs"])), ()
     if ds.attrs.get("kind") == "pde":
         fields = tuple(n for n in state_fields(ds) if not (n.startswith("d") and n.endswith("_dt")))
         return fields, tuple(f"d{n}_dt" for n in fields if f"d{n}_dt" in ds)
@@ -84,7 +86,10 @@ def version_training_attrs(ds) -> dict[str, str]:
     certified = sample_ids[np.asarray(ds["status"].values) == 0]
     splits = split_samples(certified, DEFAULT_FRACTIONS, seed)
     fields, labels = default_fields(ds)
-    lengths = dict(zip(sample_ids.tolist(), leading_trusted(ds["trusted"].values).tolist()))
+    if ds.attrs.get("kind") == "steady":  # one state per sample: no frames to trust or cut
+        lengths = dict.fromkeys(sample_ids.tolist())
+    else:
+        lengths = dict(zip(sample_ids.tolist(), leading_trusted(ds["trusted"].values).tolist()))
     stats = field_statistics(_trusted_training_arrays(ds, fields + labels, splits["train"], lengths))
     return {"training_splits": json.dumps({"seed": seed, "fractions": list(DEFAULT_FRACTIONS),
                                            **{k: v.tolist() for k, v in splits.items()}}),

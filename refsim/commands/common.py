@@ -19,12 +19,18 @@ def format_certificate(summary: dict) -> str:
     if rejected:
         lines.append("rejected: " + ", ".join(f"{v} {k}" for k, v in rejected.items()))
     if "error_estimate_max" in summary:
-        lines.append(f"relative error estimate: max {summary['error_estimate_max']:.2e}, "
+        what = "estimated relative distance from the PDE" if summary.get("kind") == "steady" else \
+            "relative error estimate"
+        lines.append(f"{what}: max {summary['error_estimate_max']:.2e}, "
                      f"median {summary['error_estimate_median']:.2e}")
         if summary.get("full_horizon", summary["certified"]) < summary["certified"]:
             lines.append(f"trust horizon: {summary['certified'] - summary['full_horizon']} trajectories flagged "
                          f"after t = {summary['trust_horizon_min']:g} (earliest)")
-        if "internal_points" in summary:
+        if summary.get("kind") == "steady":
+            lines.append(f"grid {summary['grid'][0]}^2, refined to {summary['refinement_points'][-1]}^2 for the "
+                         f"estimate; largest relative residual {summary['relative_residual_max']:.1e}, "
+                         f"backward error {summary['backward_error_max']:.1e}")
+        elif "internal_points" in summary:
             p, s = summary["internal_points"], summary["steps_per_frame"]
             lines.append(f"internal grid {p[0]}-{p[1]} points, {s[0]}-{s[1]} steps per frame"
                          + (f"; largest Newton residual {summary['newton_residual_max']:.1e}"

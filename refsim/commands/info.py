@@ -23,7 +23,8 @@ def equations(name):
     if name not in EQUATIONS:
         _fail(f"unknown equation {name!r}; allowed: {', '.join(sorted(EQUATIONS))}")
     d = EQUATIONS[name].describe()
-    where = {"pde": "periodic", "ibvp": "on an interval; boundary conditions in the recipe's domain.boundary"}
+    where = {"pde": "periodic", "ibvp": "on an interval; boundary conditions in the recipe's domain.boundary",
+             "steady": "steady, on the unit square; input field in the recipe's coefficient"}
     click.echo(f"{d['title']}: {d['pde']}  ({where.get(d['kind'], 'ODE system')})")
     for p, info in d["parameters"].items():
         click.echo(f"  parameter {p} ({info['symbol']}): {info['description']}; default {info['default']}; "

@@ -142,7 +142,8 @@ def inspect(store, version):
     click.echo(f"store: {path}  version: {ds.attrs['version_id']}  ({len(versions)} version(s))")
     click.echo(f"equation: {ds.attrs['pde']}  [{ds.attrs['equation']}]")
     space = f"x in [{float(ds.x[0]):g}, {float(ds.x[-1]):g}]  " if "x" in ds.coords else ""
-    click.echo(f"dims: {dict(ds.sizes)}   {space}t in [{float(ds.time[0]):g}, {float(ds.time[-1]):g}]")
+    times = f"t in [{float(ds.time[0]):g}, {float(ds.time[-1]):g}]" if "time" in ds.coords else "steady"
+    click.echo(f"dims: {dict(ds.sizes)}   {space}{times}")
     width = max(len(n) for n in ds.data_vars)
     for name, var in sorted(ds.data_vars.items()):
         click.echo(f"  {name:<{width}}  {str(var.dtype):<8} {str(tuple(var.shape)):<18} {var.nbytes / 2**20:9.2f} MiB")

@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     burgers_interval,
     cahn_hilliard,
     cahn_hilliard_2d,
+    darcy,
     fisher_kpp,
     fisher_kpp_interval,
     gray_scott,

@@ -1,4 +1,4 @@
-r"""Two-valued random coefficient fields for steady Darcy flow, PDEBench-style.
+r"""Steady Darcy flow (the ``darcy`` equation) and its two-valued random coefficient fields, PDEBench-style.
 
 .. math::  -\nabla\cdot\big(a(x)\nabla u\big) = \beta \ \text{on}\ (0,1)^2,\qquad u = 0 \ \text{on the boundary},
 
@@ -17,12 +17,16 @@ resolution and the same draw defines one PDE for the whole refinement sequence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import final
 
 import numpy as np
 
 from ..solvers.elliptic import cell_centres
+from .base import Parameter
+from .steady_base import SteadyEquation
 
 
+@final
 @dataclass(frozen=True)
 class ThresholdedBumps:
     """One draw: bump centres ``(num_bumps, 2)`` as (x, y), widths and weights; values ``high``/``low``."""
@@ -52,3 +56,33 @@ class ThresholdedBumps:
         """``high`` where the bump sum exceeds its mean over the cells, else ``low``; ``[iy, ix]``."""
         s = self.smooth(num_cells)
         return np.where(s > s.mean(), self.high, self.low)
+
+
+COEFFICIENT_FAMILIES = {"thresholded_bumps": ThresholdedBumps}
+
+
+@final
+class Darcy(SteadyEquation):
+    r"""PDEBench's steady Darcy flow, :math:`-\nabla\cdot(a\nabla u) = \beta` on :math:`(0,1)^2`, ``u = 0`` on
+    the boundary.
+
+    The input is the coefficient ``a`` (``high`` / ``low`` per cell, :class:`ThresholdedBumps`), the output
+    ``u``; ``beta`` is the constant source (PDEBench: 0.01, 0.1, 1, 10, 100; ``u`` is linear in it). Solved
+    by :mod:`refsim.solvers.elliptic` (cell-centred two-point-flux finite volumes, harmonic faces). No
+    closed form is known for a random coefficient; the layered case with an exact piecewise-quadratic
+    solution is checked in the solver's tests. Stores of it (recipe ``pdebench-darcy``) hold the discrete
+    model's solution on the stored grid (truth ``fv-model``) with its estimated distance from the PDE
+    (:mod:`refsim.pipeline.solve_steady`).
+    """
+
+    name = "darcy"
+    title = "Steady Darcy flow (PDEBench)"
+    pde = "-div(a(x) grad u) = beta on (0,1)^2, u = 0 on the boundary"
+    parameters = (Parameter("beta", "β", "constant source (forcing) term", default=1.0, minimum=0.0,
+                            exclusive_minimum=True),)
+    references = ("Takamoto et al., PDEBench, NeurIPS 2022 Datasets and Benchmarks, arXiv:2210.07182",)
+    input_field = "a"
+    coefficient_families = COEFFICIENT_FAMILIES
+
+    def source(self) -> float:
+        return self.beta

@@ -207,6 +207,11 @@ def verify_version(repo: icechunk.Repository, version: str | None, spec_of: Call
     if not _integrity(group, report):
         return report  # the data cannot be trusted enough to check anything else
     spec = spec_of(group)
+    if spec.kind == "steady":
+        from .audit_steady import verify_steady
+
+        verify_steady(group, spec, report, resolve, seed)
+        return report
     _certificates(group, spec, report)
     _provenance(group, spec, report)
     if resolve > 0:

@@ -40,7 +40,11 @@ class BuildReport:
 
 def run_partition(spec: BuildSpec, partition: int, fork):
     """Dask task: solve, certify and write one partition into a fork of the session."""
-    if spec.kind == "ode":
+    if spec.kind == "steady":
+        from .solve_steady import solve_steady_partition
+
+        result = solve_steady_partition(spec, partition)
+    elif spec.kind == "ode":
         from .solve_ode import solve_ode_partition
 
         result = solve_ode_partition(spec, partition)
@@ -64,6 +68,8 @@ def _brief(result: PartitionResult) -> dict:
 
 def warm_up(method: str, kind: str = "pde", interval: bool = False) -> None:
     """Compile (or load from Numba's cache) the kernels once, before workers start."""
+    if kind == "steady":  # SciPy's SuperLU: nothing to compile
+        return
     from ..generators import EQUATIONS
     from ..solvers.grid import FourierGrid
     from ..solvers.semilinear import solve_frames

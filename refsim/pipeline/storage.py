@@ -244,6 +244,10 @@ def _boundary_conditions(spec: BuildSpec) -> str:
 
 
 def write_template(session: icechunk.Session, spec: BuildSpec) -> None:
+    if spec.kind == "steady":
+        from .storage_steady import write_steady_template
+
+        return write_steady_template(session, spec)
     n, f, p = spec.samples, spec.frames, spec.partition_size
     sizes = {"sample": n, "time": f}
     coords = {
@@ -349,6 +353,10 @@ class RejectionLimitError(RuntimeError):
 
 def summarize(group: zarr.Group, spec: BuildSpec, invariants: list) -> dict:
     """The certificate summary of a complete build, computed from the stored data."""
+    if spec.kind == "steady":
+        from .storage_steady import summarize_steady
+
+        return summarize_steady(group, spec)
     status = group["status"][:]
     good = status == 0
     summary = {
@@ -412,7 +420,7 @@ def finalize(repo: icechunk.Repository, branch: str, spec: BuildSpec, annotate=N
     missing = missing_chunks(group)
     if missing:
         raise RuntimeError(f"build incomplete, chunks never written: {', '.join(missing)}")
-    invariants = draw(spec, 0)[0].invariants()
+    invariants = () if spec.kind == "steady" else draw(spec, 0)[0].invariants()
     summary = summarize(group, spec, invariants)
     rejections = partition_rejections(repo, branch)
     summary["work_point_steps"] = partition_work(repo, branch)

@@ -10,6 +10,10 @@ Format 1 (one icechunk repository per dataset):
   internal resolution, parameters and seed; root attributes hold the canonical
   recipe, its hash, the solver, the certificate summary, the rejections and the
   manifest of content checksums of every chunk.
+
+A steady store (attribute ``kind`` = ``steady``, e.g. Darcy flow) has the same repository layout with
+dims ``(sample, y, x)`` and no time axis: the input field, the solution, the per-sample error estimate,
+solve residuals, status, parameters and seed (``refsim.pipeline.storage_steady``).
 """
 
 FORMAT_VERSION = 1

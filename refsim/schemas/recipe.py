@@ -25,6 +25,7 @@ from ..solvers.exponential import STEPPERS
 from ..solvers.verification import Budget
 from .format import FORMAT_VERSION
 from .interval import Boundary, boundary_mismatch, check_interval_recipe, interval_equations, interval_spec_fields
+from .steady import SteadyRecipe, is_steady, parse_steady, steady_spec
 
 DEFAULT_MEMORY_MIB = 4096
 
@@ -358,7 +359,12 @@ def load_recipe(source: str | Path) -> tuple[Recipe, Path]:
     return parse_recipe(data), path.parent
 
 
-def parse_recipe(data: dict) -> Recipe:
+def parse_recipe(data: dict) -> Recipe | SteadyRecipe:
+    if is_steady(data):  # kind "steady": its own rules (schemas/steady.py)
+        try:
+            return parse_steady(data)
+        except ValueError as err:
+            raise RecipeError(str(err)) from None
     try:
         return Recipe.model_validate(data)
     except pydantic.ValidationError as err:
@@ -421,6 +427,8 @@ def _family_canonical(ic: dict) -> dict:
 
 def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
     """Validate what needs files and produce the pipeline's spec, with the version id."""
+    if isinstance(recipe, SteadyRecipe):
+        return steady_spec(recipe)
     if "file" in recipe.initial_condition:
         family, digest = _load_array(recipe, base)
     else:
@@ -500,6 +508,8 @@ def spec_from_stored(attrs: dict, initial_frames) -> BuildSpec:
     """
     canonical = json.loads(attrs["recipe"])
     data = dict(canonical)
+    if is_steady(data):
+        return build_spec(parse_recipe(data))
     from_file = "file" in data["initial_condition"]
     if from_file:
         data["initial_condition"] = {"family": "constant"}  # placeholder, replaced below

@@ -26,7 +26,8 @@ import time
 import numpy as np
 
 from refsim.pipeline.solve import draw, verifier_for
-from refsim.schemas.recipe import build_spec, load_recipe
+from refsim.schemas.recipe import load_recipe
+from refsim.schemas.spec import build_spec
 from refsim.solvers.semilinear import solve_frames
 from refsim.solvers.verification import Resolution, TrajectoryProblem
 

@@ -84,7 +84,8 @@ DRIVER = r"""
 import json, logging, os, sys, tempfile, time
 from pathlib import Path
 job = json.loads(sys.argv[1])
-from refsim.schemas.recipe import parse_recipe, build_spec
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 from refsim.pipeline import build as pipeline
 out = {}
 t = time.perf_counter()

@@ -41,7 +41,8 @@ def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, shar
     from .pipeline.build import build, build_partition_share
     from .pipeline.locks import BuildLockedError
     from .pipeline.storage import RejectionLimitError
-    from .schemas.recipe import build_spec, load_recipe
+    from .schemas.recipe import load_recipe
+    from .schemas.spec import build_spec
 
     try:
         model, base = load_recipe(recipe)
@@ -121,7 +122,7 @@ def finalize(store, version, if_complete):
     from .pipeline.build import finalize_staged
     from .pipeline.locks import BuildLockedError
     from .pipeline.storage import IncompleteBuildError, RejectionLimitError
-    from .schemas.recipe import spec_from_stored
+    from .schemas.spec import spec_from_stored
 
     try:
         path = Path(store)
@@ -163,7 +164,8 @@ def finalize(store, version, if_complete):
 def jobscript(recipe, cluster_kind, cluster_config, array_tasks, out):
     """Print the batch script `generate --cluster` would submit, or an array-job script."""
     from .schemas.cluster import array_script, load_cluster_config, make_cluster
-    from .schemas.recipe import build_spec, load_recipe
+    from .schemas.recipe import load_recipe
+    from .schemas.spec import build_spec
 
     try:
         model, base = load_recipe(recipe)

@@ -8,7 +8,8 @@ import pytest
 import refsim
 from refsim.catalog.index import ROOT_VARIABLE
 from refsim.pipeline.build import build
-from refsim.schemas.recipe import build_spec, parse_recipe
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 
 CLI = [sys.executable, "-m", "refsim.cli"]
 

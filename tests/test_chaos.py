@@ -4,7 +4,8 @@ import numpy as np
 
 import refsim
 from refsim.pipeline.build import build
-from refsim.schemas.recipe import build_spec, load_recipe
+from refsim.schemas.recipe import load_recipe
+from refsim.schemas.spec import build_spec
 
 
 def kursiv_reference(n, h, t_end):

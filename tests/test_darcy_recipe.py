@@ -16,7 +16,8 @@ from refsim.catalog.loaders import TrainingData
 from refsim.cli import main
 from refsim.generators import RECIPES
 from refsim.pipeline.solve_steady import solve_steady_partition
-from refsim.schemas.recipe import RecipeError, build_spec, load_recipe, parse_recipe, spec_from_stored
+from refsim.schemas.recipe import RecipeError, load_recipe, parse_recipe
+from refsim.schemas.spec import build_spec, spec_from_stored
 from refsim.solvers import elliptic
 
 

@@ -19,7 +19,8 @@ from refsim.generators.nls import NLSSoliton
 from refsim.pipeline.audit import verify_version
 from refsim.pipeline.build import build
 from refsim.pipeline.solve_discrete import solve_discrete_partition
-from refsim.schemas.recipe import RecipeError, build_spec, load_recipe, parse_recipe, spec_from_stored
+from refsim.schemas.recipe import RecipeError, load_recipe, parse_recipe
+from refsim.schemas.spec import build_spec, spec_from_stored
 from refsim.solvers.dvdm import SCHEMES, TARGET, integrate
 from refsim.solvers.verification import OVER_BUDGET
 

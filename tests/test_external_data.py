@@ -7,7 +7,8 @@ import pytest
 import scipy.io
 
 from refsim.pipeline.solve import solve_partition
-from refsim.schemas.recipe import build_spec, load_recipe
+from refsim.schemas.recipe import load_recipe
+from refsim.schemas.spec import build_spec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "raissi"
 

@@ -9,7 +9,8 @@ from test_chebyshev import cole_reference
 
 import refsim
 from refsim.pipeline.build import build
-from refsim.schemas.recipe import RecipeError, build_spec, load_recipe, parse_recipe
+from refsim.schemas.recipe import RecipeError, load_recipe, parse_recipe
+from refsim.schemas.spec import build_spec
 
 DOMAIN = {"interval": [0.0, 1.0], "points": 21,
           "boundary": {"left": {"dirichlet": 0.0}, "right": {"dirichlet": 0.0}}}
@@ -69,7 +70,7 @@ def test_built_cole_store_matches_the_series_and_verifies(tmp_path, cluster):
     from refsim.catalog.report import write_card
     from refsim.catalog.store import open_repository
     from refsim.pipeline.audit import verify_version
-    from refsim.schemas.recipe import spec_from_stored
+    from refsim.schemas.spec import spec_from_stored
 
     spec = build_spec(parse_recipe(COLE))
     report = build(spec, tmp_path, scheduler=cluster.scheduler_address, progress=False)

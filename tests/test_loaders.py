@@ -11,7 +11,8 @@ import pytest
 import refsim
 from refsim.catalog.loaders import TrainingData
 from refsim.pipeline.build import build
-from refsim.schemas.recipe import build_spec, parse_recipe
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 
 
 def _build(tmp_path_factory, cluster, name, **recipe):

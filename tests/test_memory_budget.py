@@ -10,7 +10,8 @@ import yaml
 from test_pipeline import _build
 
 import refsim
-from refsim.schemas.recipe import build_spec, load_recipe, parse_recipe
+from refsim.schemas.recipe import load_recipe, parse_recipe
+from refsim.schemas.spec import build_spec
 
 # Solves one partition twice in a fresh process, with and without a budget, and reports the peak RSS each
 # run added: the kernel's high-water mark (VmHWM) is reset before each run (clear_refs 5, Linux >= 4.0).
@@ -18,7 +19,8 @@ PROBE = r"""
 import gc, json, sys
 import numpy as np
 from refsim.pipeline.solve import solve_partition
-from refsim.schemas.recipe import build_spec, parse_recipe
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 data = json.loads(sys.argv[1])
 def spec(mib):
     solver = dict(data.get("solver", {}), **({"memory_mib": mib} if mib else {}))

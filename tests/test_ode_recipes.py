@@ -9,7 +9,8 @@ import yaml
 import refsim
 from refsim.generators import EQUATIONS, RECIPES
 from refsim.pipeline.build import build
-from refsim.schemas.recipe import build_spec, parse_recipe
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 
 ODE_RECIPES = sorted(n for n, p in RECIPES.items() if EQUATIONS[yaml.safe_load(p.read_text())["equation"]].kind
                      == "ode")

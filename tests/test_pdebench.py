@@ -14,7 +14,8 @@ import refsim
 from refsim.generators import FAMILIES, RECIPES
 from refsim.pipeline.build import build
 from refsim.pipeline.solve import draw
-from refsim.schemas.recipe import build_spec, load_recipe
+from refsim.schemas.recipe import load_recipe
+from refsim.schemas.spec import build_spec
 from refsim.solvers.semilinear import solve_frames
 
 CELL_CENTRES = (np.arange(1024) + 0.5) / 1024  # PDEBench: xe = linspace(0, 1, 1025), xc = xe[:-1] + dx/2

@@ -15,7 +15,8 @@ from refsim.generators import EQUATIONS
 from refsim.pipeline import storage
 from refsim.pipeline.build import build, run_partition
 from refsim.pipeline.solve import draw
-from refsim.schemas.recipe import build_spec, parse_recipe
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 
 
 def _heat(**changes):

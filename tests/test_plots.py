@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from refsim.pipeline.build import build
-from refsim.schemas.recipe import build_spec, parse_recipe
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 
 CLI = [sys.executable, "-m", "refsim.cli"]
 STORES = {

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from refsim.generators import RECIPES
-from refsim.schemas.recipe import RecipeError, build_spec, json_schema, load_recipe, parse_recipe
+from refsim.schemas.recipe import RecipeError, json_schema, load_recipe, parse_recipe
+from refsim.schemas.spec import build_spec
 
 GOOD = {
     "name": "kdv-soliton",

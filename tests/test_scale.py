@@ -95,7 +95,8 @@ def _kill_at_progress(recipe, out, target, after, version):
 
 def _fault_trials(trials, reference, tmp_path):
     """Kill a real 2-worker build at chosen points of its progress, resume it, and compare byte for byte."""
-    from refsim.schemas.recipe import build_spec, load_recipe
+    from refsim.schemas.recipe import load_recipe
+    from refsim.schemas.spec import build_spec
 
     recipe, ref_store = reference
     spec = build_spec(*load_recipe(str(recipe)))

@@ -15,7 +15,8 @@ import refsim
 from refsim.pipeline.build import build
 from refsim.pipeline.solve import draw
 from refsim.pipeline.storage import RejectionLimitError
-from refsim.schemas.recipe import build_spec, parse_recipe
+from refsim.schemas.recipe import parse_recipe
+from refsim.schemas.spec import build_spec
 
 CLI = [sys.executable, "-m", "refsim.cli"]
 

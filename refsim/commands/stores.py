@@ -161,7 +161,7 @@ def verify(store, version, resolve, seed, as_json):
     """Re-check a store: integrity, certificates, provenance, re-solves. Exit 1 on any failure."""
     from ..catalog.store import open_repository, resolve_version, split_version
     from ..pipeline.audit import verify_version
-    from ..schemas.recipe import spec_from_stored
+    from ..schemas.spec import spec_from_stored
 
     try:
         path, version = split_version(store, version)

@@ -7,7 +7,7 @@ elsewhere), and a ``tolerance`` on the estimated relative distance of the stored
 from the PDE. ``truth`` is ``fv-model`` (see :data:`refsim.pipeline.spec_steady.TRUTH_NOTE`).
 
 :func:`parse_recipe <refsim.schemas.recipe.parse_recipe>` hands a mapping whose ``equation`` is steady to
-:func:`parse_steady`, and :func:`build_spec <refsim.schemas.recipe.build_spec>` a :class:`SteadyRecipe` to
+:func:`parse_steady`, and :func:`build_spec <refsim.schemas.spec.build_spec>` a :class:`SteadyRecipe` to
 :func:`steady_spec`.
 """
 

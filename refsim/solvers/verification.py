@@ -1,9 +1,42 @@
 """Precision verification by refinement, and automatic choice of resolution.
 
 Every trajectory is solved four times at a resolution (N points, s steps per
-output interval):
+output interval), by one of two schemes (``Verifier(scheme=...)``).
+
+``coarse`` (the default; s a multiple of 4), about 1.9 production runs of
+verification work:
 
 * production ``(N, s)``: the solution that is stored;
+* half-step run ``(N, s/2)`` and quarter-step run ``(N, s/4)``: the observed
+  order ``p_obs = log2(|u_{s/4} - u_{s/2}| / |u_{s/2} - u_s|)`` (of the frame
+  maxima, and per frame), ``q = clamp(p_obs, 1, p)`` for a method of order p,
+  and the temporal error of the production run ``|u_{s/2} - u_s| / (2^q - 1)``.
+  Why this bounds the error ``E_s = u_s - u``: by the triangle inequality
+  ``|u_{s/2} - u_s| >= |E_{s/2}| - |E_s|``, so the estimate is at least
+  ``|E_s|`` whenever halving the step from 2h to h divides the error by at least
+  ``2^q``. The three runs show the ratio one halving earlier; taking it for
+  the next one is Richardson's assumption, and it errs on the safe side when
+  the error is ``C h^p (1 + x h)`` with a correction of either sign: for
+  ``x < 0`` the observed order is below p and ``1 / (2^q - 1)`` grows by more
+  than the correction, for ``x > 0`` it is above p, the clamp keeps p, and the
+  difference carries the correction ``(2^(p+1) - 1) / (2^p - 1) > 1`` times.
+  The per-frame order (the smaller one is used) keeps a frame that converges
+  more slowly than the trajectory's maximum from borrowing its rate. What it
+  cannot see is an order that falls below the observed one only at steps
+  finer than h (order reduction setting in late); the ``refined`` scheme is
+  the more robust one there, as its factor ``2^q / (2^q - 1)`` is between 1 and 2;
+* space twin ``(2N, s/2)``, compared with the half-step run (same step): the
+  spatial error, as below. The two grids' time errors at one step are equal on
+  the modes both resolve, so their difference leaves only the spatial error
+  and a cross term of the size (time error) x (spatial error), second order
+  in small quantities; the spatial error of a spectral method does not depend
+  on the step, so it is the production's too.
+
+A resolution whose s is not a multiple of 4, or a trajectory whose coarse runs
+are not finite where its production is (a coarse step can be unstable), is
+verified by the ``refined`` scheme, about 4.7 production runs of work:
+
+* production ``(N, s)``;
 * time twin ``(N, 2s)``: Richardson's estimate of the temporal error of the
   production run, ``|u_s - u_2s| * 2^q / (2^q - 1)``;
 * order run ``(N, s/2)`` (or ``(N, 4s)`` when s is odd): with the other two it
@@ -17,6 +50,7 @@ output interval):
   (:func:`unresolved_amplitude`), the size of the twin's own error: a twin that is
   not resolved either cannot hide behind a small difference.
 
+Each certificate records its scheme (``Certified.verification``).
 Errors are relative per frame, ``max_x |difference| / max_x |u|``; the estimate
 is ``error_time + error_space + rounding`` (half an ulp of the stored dtype).
 When the truth is the semi-discrete model on the output grid (``refine_space``
@@ -61,8 +95,11 @@ STATUS_MEANINGS = {
 
 ROUNDING = {"float64": 2.0**-53, "float32": 2.0**-24}
 HORIZON_POLICIES = ("refuse", "flag")
+SCHEMES = ("coarse", "refined")  # which runs verify a resolution (module docstring); the first is the default
 _ORDER_FLOOR = 1e-13  # differences below this are round-off: no order can be observed
 _NOISE_CEILING = 1e-3  # a non-converging difference below this is noise, not a step too large
+# the coarse time estimate extrapolates one halving: only where the observed order is within this of theory
+_ASYMPTOTIC_BAND = 0.5
 _MAX_STEP_DOUBLINGS = 4  # per refinement: far from the asymptotic regime the predicted factor means nothing
 
 
@@ -105,6 +142,7 @@ class Certified:
     trust_horizon_index: int = -1  # last trusted frame; -1 when rejected
     internal: np.ndarray | None = field(default=None, repr=False)  # (F, N) production frames
     space_twin: np.ndarray | None = field(default=None, repr=False)  # (F, 2N) the grid-doubled run
+    verification: str = "refined"  # the scheme of SCHEMES that verified the stored resolution
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -193,9 +231,12 @@ class Verifier:
         horizon: str = "refuse",
         chaotic: bool = False,
         refine_space: bool = True,
+        scheme: str = SCHEMES[0],
     ):
         if horizon not in HORIZON_POLICIES:
             raise ValueError(f"horizon must be one of {HORIZON_POLICIES}, got {horizon!r}")
+        if scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
         self.output_grid = output_grid
         self.frame_interval = frame_interval
         self.num_frames = num_frames
@@ -208,6 +249,7 @@ class Verifier:
         self.horizon = horizon
         self.chaotic = chaotic
         self.refine_space = refine_space
+        self.scheme = scheme
         self.work = 0  # point-steps computed, all runs included
 
     def _grid(self, num_points: int) -> FourierGrid:
@@ -229,7 +271,39 @@ class Verifier:
             return solve_frames(grid, terms, u0, self.frame_interval, self.num_frames, steps, self.method)
 
     def evaluate(self, problems: list[TrajectoryProblem], res: Resolution):
-        """Production frames, error parts, observed order and the grid-doubled run of a batch at one resolution."""
+        """Production frames, error parts, observed order and the grid-doubled run of a batch at one resolution,
+        and which runs verified each trajectory (``SCHEMES``, or ``coarse+twin``: see the module docstring)."""
+        if self.scheme == "refined" or res.steps_per_frame % 4:
+            return (*self._evaluate_refined(problems, res), ["refined"] * len(problems))
+        parts, d_half, asymptotic = self._evaluate_coarse(problems, res)
+        production, e_time, _, _, observed, twin = parts
+        with np.errstate(all="ignore"):
+            finite = np.isfinite(_flat(production)).all(axis=(1, 2))
+            blew_up = finite & ~(np.isfinite(_flat(twin)).all(axis=(1, 2)) & np.isfinite(e_time).all(axis=1)
+                                 & np.isfinite(parts[2]).all(axis=1))
+        schemes = ["coarse"] * len(problems)
+        twin_rows = np.flatnonzero(finite & ~blew_up & ~asymptotic)
+        if twin_rows.size:  # outside the asymptotic range: the production's time error from its time twin
+            s = res.steps_per_frame
+            inputs = self._inputs([problems[i] for i in twin_rows], res.num_points)
+            with np.errstate(all="ignore"):
+                d_fine = relative_difference(_flat(production[twin_rows]), _flat(self._solve(inputs, 2 * s)))
+                found = np.log2(d_half[twin_rows].max(axis=1) / d_fine.max(axis=1))
+                observed[twin_rows] = np.where(d_fine.max(axis=1) > _ORDER_FLOOR, found, np.nan)
+                q = np.clip(np.nan_to_num(observed[twin_rows], nan=self.order), 1.0, self.order)
+                e_time[twin_rows] = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
+            for i in twin_rows:
+                schemes[i] = "coarse+twin"
+        if blew_up.any():  # a coarse run is not finite where the production is: the refined scheme decides
+            idx = np.flatnonzero(blew_up)
+            for part, values in zip(parts, self._evaluate_refined([problems[i] for i in idx], res)):
+                part[idx] = values
+            for i in idx:
+                schemes[i] = "refined"
+        return (*parts, schemes)
+
+    def _evaluate_refined(self, problems, res):
+        """Production (N, s), time twin (N, 2s), order run (N, s/2) or (N, 4s), space twin (2N, s)."""
         n, s = res.num_points, res.steps_per_frame
         inputs = self._inputs(problems, n)
         production = self._solve(inputs, s)
@@ -247,10 +321,41 @@ class Verifier:
             q = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
             e_time = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
             degree = inputs[1][0].degree if problems else 2
-            e_space = relative_difference(_flat(production), _flat(self.output_grid.restrict(space_twin, 2)))
-            e_space += unresolved_amplitude(space_twin, self._grid(2 * n), degree)
+            e_space = self._space_error(production, space_twin, n, degree)
             tail = spectral_tail(production, self._grid(n), degree)
         return production, e_time, e_space, tail, observed, space_twin
+
+    def _evaluate_coarse(self, problems, res):
+        """Production (N, s), half-step run (N, s/2), quarter-step run (N, s/4), space twin (2N, s/2) compared
+        with the half-step run; s is a multiple of 4."""
+        n, s = res.num_points, res.steps_per_frame
+        inputs = self._inputs(problems, n)
+        production = self._solve(inputs, s)
+        half = self._solve(inputs, s // 2)
+        quarter = self._solve(inputs, s // 4)
+        space_twin = self._run(problems, 2 * n, s // 2)
+        with np.errstate(all="ignore"):
+            d_half = relative_difference(_flat(half), _flat(production))
+            d_quarter = relative_difference(_flat(quarter), _flat(half))
+            measurable = d_half.max(axis=1) > _ORDER_FLOOR
+            observed = np.where(measurable, np.log2(d_quarter.max(axis=1) / d_half.max(axis=1)), np.nan)
+            q_row = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
+            # a frame that converges more slowly than the whole trajectory gets its own, smaller order
+            q_frame = np.where(d_half > _ORDER_FLOOR, np.log2(d_quarter / d_half), self.order)
+            q = np.minimum(q_row[:, None], np.clip(np.nan_to_num(q_frame, nan=1.0), 1.0, self.order))
+            e_time = d_half / (2.0**q - 1.0)
+            near = lambda order: np.abs(np.nan_to_num(order, nan=self.order) - self.order) <= _ASYMPTOTIC_BAND
+            asymptotic = near(observed) & (near(q_frame) | (d_half <= _ORDER_FLOOR)).all(axis=1)
+            degree = inputs[1][0].degree if problems else 2
+            e_space = self._space_error(half, space_twin, n, degree)
+            tail = spectral_tail(production, self._grid(n), degree)
+        return (production, e_time, e_space, tail, observed, space_twin), d_half, asymptotic
+
+    def _space_error(self, frames, space_twin, n, degree):
+        """``|u_N - u_2N|`` on the N points plus the twin's unresolved amplitude, per frame; ``frames`` is the
+        run on N points with the twin's step."""
+        e_space = relative_difference(_flat(frames), _flat(self.output_grid.restrict(space_twin, 2)))
+        return e_space + unresolved_amplitude(space_twin, self._grid(2 * n), degree)
 
     def certify(self, problems: list[TrajectoryProblem], start: Resolution) -> list[Certified]:
         results: list[Certified | None] = [None] * len(problems)
@@ -273,7 +378,9 @@ class Verifier:
                 groups[res].append(i)
             pending = {}
             for res, idx in sorted(groups.items(), key=lambda kv: (kv[0].num_points, kv[0].steps_per_frame)):
-                production, e_time, e_space, tail, observed, twin = self.evaluate([problems[i] for i in idx], res)
+                production, e_time, e_space, tail, observed, twin, *rest = self.evaluate(
+                    [problems[i] for i in idx], res)
+                schemes = rest[0] if rest else ["refined"] * len(idx)
                 for row, i in enumerate(idx):
                     e_space[row] *= self._space_richardson(coarser_space.get(i), res.num_points, e_space[row])
                     coarser_space[i] = (res.num_points, float(np.nanmax(e_space[row])))
@@ -283,11 +390,13 @@ class Verifier:
                     finite = bool(np.isfinite(production[row]).all() and np.isfinite(estimate).all())
                     if finite and estimate.max() <= target:
                         results[i] = self._result(ACCEPTED, "", res, parts, estimate, self.num_frames - 1)
+                        results[i].verification = schemes[row]
                         continue
                     attempts[i] += 1
                     nxt = self._next(res, e_time[row], e_space[row], finite, observed[row])
                     if nxt is None or attempts[i] > self.budget.max_refinements:
                         results[i] = self._final(res, parts, estimate, finite)
+                        results[i].verification = schemes[row]
                     else:
                         pending[i] = nxt
         return results  # type: ignore[return-value]

@@ -88,7 +88,9 @@ def _time_derivative(spec: BuildSpec, result, equation) -> tuple[np.ndarray, np.
     """The equation's right-hand side at the stored frames, evaluated on the internal grid (where the
     solution is resolved) and sampled at the output points, and its estimated relative error per frame:
     the difference from the same evaluation on the grid-doubled run (derivatives amplify the spatial
-    error, so the labels need an estimate of their own). NaN for a rejected trajectory."""
+    error, so the labels need an estimate of their own; that run has half the step with the coarse
+    verification scheme, so the difference carries the frames' time error too). NaN for a rejected
+    trajectory."""
     if result.status != ACCEPTED:
         return np.full_like(result.frames, np.nan), np.full(spec.frames, np.nan)
     n = result.resolution.num_points

@@ -91,7 +91,8 @@ def _certificate_variables(per_frame) -> dict:
                            {"description": "estimated relative error max|u - u_exact| / max|u_exact| of the "
                                            "stored frame: its parts plus the rounding of the stored dtype"}),
         "error_time": (per_frame, "float64", np.nan,
-                       {"description": "temporal error by step halving with Richardson's factor"}),
+                       {"description": "temporal error by Richardson's extrapolation over step halvings (solver "
+                                       "attribute 'verification' says which runs)"}),
         "observed_order": (("sample",), "float64", np.nan,
                            {"description": "temporal order observed from three step sizes (NaN at round-off)"}),
         "error_bound": (("sample",), "float64", np.nan,
@@ -210,9 +211,12 @@ def dataset_attrs(spec: BuildSpec) -> dict:
             "method": stepper.name, "order": stepper.order, "description": stepper.description,
             "conserves": list(stepper.conserves),
             "spatial": "Fourier pseudo-spectral, Orszag dealiasing, Nyquist zeroed for odd derivatives",
-            "verification": "step halving (Richardson, observed order) and grid doubling per trajectory"
-                            if spec.truth == "pde-converged" else
-                            "step halving (Richardson, observed order) on the fixed stored grid",
+            "verification": ("scheme 'coarse' (refsim.solvers.verification): runs at s/2 and s/4 steps per frame "
+                             "(Richardson, observed order), a twin at 2s where their order is not asymptotic or the "
+                             "equation is chaotic, the refined scheme (twins at 2s and 2N) where s is not a multiple "
+                             "of 4 or a coarse run is not finite; ")
+                            + ("grid doubling at s/2 per trajectory" if spec.truth == "pde-converged" else
+                               "on the fixed stored grid"),
             "backend": "numba + rocket-fft, float64",
         }
     return {

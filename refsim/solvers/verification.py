@@ -1,10 +1,10 @@
 """Precision verification by refinement, and automatic choice of resolution.
 
-Every trajectory is solved four times at a resolution (N points, s steps per
-output interval), by one of two schemes (``Verifier(scheme=...)``).
+Every trajectory is solved four or five times at a resolution (N points, s
+steps per output interval), by one of two schemes (``Verifier(scheme=...)``).
 
-``coarse`` (the default; s a multiple of 4), about 1.9 production runs of
-verification work (3.9 with the time twin):
+``coarse`` (the default; s a multiple of 4), in 1D about 1.9 production runs
+of verification work (3.6-3.9 with the time twin, below):
 
 * production ``(N, s)``: the solution that is stored;
 * half-step run ``(N, s/2)`` and quarter-step run ``(N, s/4)``: the observed
@@ -42,7 +42,7 @@ verification work (3.9 with the time twin):
 
 A resolution whose s is not a multiple of 4, or a trajectory whose coarse runs
 are not finite where its production is (a coarse step can be unstable), is
-verified by the ``refined`` scheme, about 4.7 production runs of work:
+verified by the ``refined`` scheme, in 1D about 4.7 production runs of work:
 
 * production ``(N, s)``;
 * time twin ``(N, 2s)``: Richardson's estimate of the temporal error of the

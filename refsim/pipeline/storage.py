@@ -24,7 +24,7 @@ from zarr.core.sync import sync
 
 from .. import __version__
 from ..solvers.exponential import STEPPERS
-from ..solvers.verification import ROUNDING, STATUS_MEANINGS
+from ..solvers.verification import ROUNDING, STATUS_MEANINGS, VERIFICATIONS
 from . import solve_bounded
 from .locks import build_lock
 from .solve import draw
@@ -181,6 +181,10 @@ def layout_pde(spec: BuildSpec) -> dict:
         "time_step": (("sample",), "float64", np.nan, {"description": "internal time step"}),
     })
     out.update(_certificate_variables(per_frame))
+    if spec.interval is None and spec.truth != "dvdm-model":
+        out["verification"] = (("sample",), "int8", 0, {
+            "flag_values": list(range(len(VERIFICATIONS))), "flag_meanings": " ".join(VERIFICATIONS),
+            "description": "which runs verified the stored resolution (refsim.solvers.verification)"})
     out.update(_model_variables(equation, per_frame))
     if spec.truth == "dvdm-model":
         out.update(discrete_layout(spec, out))

@@ -104,6 +104,7 @@ STATUS_MEANINGS = {
 ROUNDING = {"float64": 2.0**-53, "float32": 2.0**-24}
 HORIZON_POLICIES = ("refuse", "flag")
 SCHEMES = ("coarse", "refined")  # which runs verify a resolution (module docstring); the first is the default
+VERIFICATIONS = ("refined", "coarse", "coarse+twin")  # what verified a certificate, as stored (index = code)
 _ORDER_FLOOR = 1e-13  # differences below this are round-off: no order can be observed
 _NOISE_CEILING = 1e-3  # a non-converging difference below this is noise, not a step too large
 # the coarse time estimate extrapolates one halving: only where the observed order is within this of theory

@@ -162,6 +162,7 @@ def test_pde_time_derivative_labels_are_the_equations_right_hand_side(tmp_path, 
     rate = (exact[0] - 8 * exact[1] + 8 * exact[2] - exact[3]) / (12 * h)
     error = np.abs(ds.du_dt.values[0] - rate).max(axis=-1) / np.abs(rate).max(axis=-1)
     estimate = ds.error_time_derivative.values[0]
+    assert ds.verification.attrs["flag_meanings"].split()[ds.verification.values[0]] in ("coarse", "coarse+twin")
     assert error.max() <= 1e-7 and np.all(error[1:] <= 2 * estimate[1:] + 1e-12), (error, estimate)
     assert np.all(estimate <= 100 * error + 1e-12)  # an estimate, not a blanket bound
     loader = TrainingData(str(tmp_path / "kdv-rates"), fractions=(1.0, 0.0, 0.0), n_steps_output=0)

@@ -14,6 +14,7 @@ from ..solvers.verification import (
     GATE_FAILED,
     INVARIANT_VIOLATED,
     STATUS_MEANINGS,
+    VERIFICATIONS,
     Resolution,
     TrajectoryProblem,
     Verifier,
@@ -88,7 +89,9 @@ def _time_derivative(spec: BuildSpec, result, equation) -> tuple[np.ndarray, np.
     """The equation's right-hand side at the stored frames, evaluated on the internal grid (where the
     solution is resolved) and sampled at the output points, and its estimated relative error per frame:
     the difference from the same evaluation on the grid-doubled run (derivatives amplify the spatial
-    error, so the labels need an estimate of their own). NaN for a rejected trajectory."""
+    error, so the labels need an estimate of their own; that run has half the step with the coarse
+    verification scheme, so the difference carries the frames' time error too). NaN for a rejected
+    trajectory."""
     if result.status != ACCEPTED:
         return np.full_like(result.frames, np.nan), np.full(spec.frames, np.nan)
     n = result.resolution.num_points
@@ -142,6 +145,7 @@ def solve_partition(spec: BuildSpec, partition: int) -> PartitionResult:
         "error_space": np.stack([r.error_space for r in results]),
         "spectral_tail": np.stack([r.spectral_tail for r in results]),
         "observed_order": np.array([r.observed_order for r in results]),
+        "verification": np.array([VERIFICATIONS.index(r.verification) for r in results], dtype=np.int8),
         "status": np.array([r.status for r in results], dtype=np.int8),
         "internal_points": np.array([r.resolution.num_points for r in results], dtype=np.int32),
         "steps_per_frame": np.array([r.resolution.steps_per_frame for r in results], dtype=np.int32),

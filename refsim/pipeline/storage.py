@@ -24,7 +24,7 @@ from zarr.core.sync import sync
 
 from .. import __version__
 from ..solvers.exponential import STEPPERS
-from ..solvers.verification import ROUNDING, STATUS_MEANINGS
+from ..solvers.verification import ROUNDING, STATUS_MEANINGS, VERIFICATIONS
 from . import solve_bounded
 from .locks import build_lock
 from .solve import draw
@@ -91,7 +91,8 @@ def _certificate_variables(per_frame) -> dict:
                            {"description": "estimated relative error max|u - u_exact| / max|u_exact| of the "
                                            "stored frame: its parts plus the rounding of the stored dtype"}),
         "error_time": (per_frame, "float64", np.nan,
-                       {"description": "temporal error by step halving with Richardson's factor"}),
+                       {"description": "temporal error by Richardson's extrapolation over step halvings (solver "
+                                       "attribute 'verification' says which runs)"}),
         "observed_order": (("sample",), "float64", np.nan,
                            {"description": "temporal order observed from three step sizes (NaN at round-off)"}),
         "error_bound": (("sample",), "float64", np.nan,
@@ -180,6 +181,10 @@ def layout_pde(spec: BuildSpec) -> dict:
         "time_step": (("sample",), "float64", np.nan, {"description": "internal time step"}),
     })
     out.update(_certificate_variables(per_frame))
+    if spec.interval is None and spec.truth != "dvdm-model":
+        out["verification"] = (("sample",), "int8", 0, {
+            "flag_values": list(range(len(VERIFICATIONS))), "flag_meanings": " ".join(VERIFICATIONS),
+            "description": "which runs verified the stored resolution (refsim.solvers.verification)"})
     out.update(_model_variables(equation, per_frame))
     if spec.truth == "dvdm-model":
         out.update(discrete_layout(spec, out))
@@ -210,9 +215,12 @@ def dataset_attrs(spec: BuildSpec) -> dict:
             "method": stepper.name, "order": stepper.order, "description": stepper.description,
             "conserves": list(stepper.conserves),
             "spatial": "Fourier pseudo-spectral, Orszag dealiasing, Nyquist zeroed for odd derivatives",
-            "verification": "step halving (Richardson, observed order) and grid doubling per trajectory"
-                            if spec.truth == "pde-converged" else
-                            "step halving (Richardson, observed order) on the fixed stored grid",
+            "verification": ("scheme 'coarse' (refsim.solvers.verification): runs at s/2 and s/4 steps per frame "
+                             "(Richardson, observed order), a twin at 2s where their order is not asymptotic or the "
+                             "equation is chaotic, the refined scheme (twins at 2s and 2N) where s is not a multiple "
+                             "of 4 or a coarse run is not finite; ")
+                            + ("grid doubling at s/2 per trajectory" if spec.truth == "pde-converged" else
+                               "on the fixed stored grid"),
             "backend": "numba + rocket-fft, float64",
         }
     return {

@@ -18,9 +18,9 @@ import xarray as xr
 
 from .. import __version__
 from ..solvers.verification import ROUNDING, STATUS_MEANINGS
+from .layout import package_versions
 from .solve_steady import steady_solver_attrs
 from .spec_steady import TRUTH_NOTE, SteadySpec, draw_steady
-from .storage import package_versions
 
 
 def steady_layout(spec: SteadySpec) -> dict[str, tuple[tuple[str, ...], str, object, dict]]:

@@ -104,6 +104,30 @@ def _time_derivative(spec: BuildSpec, result, equation) -> tuple[np.ndarray, np.
     return rate, error
 
 
+def certificate_arrays(spec: BuildSpec, results: list, point_offset: int = 0) -> dict[str, np.ndarray]:
+    """The per-trajectory certificate variables of a partition, from its verified results; ``point_offset``
+    is added to the stored internal grid size (``N + 1`` Chebyshev points for degree ``N``)."""
+    times = np.linspace(0.0, spec.end_time, spec.frames)
+    horizon = np.array([r.trust_horizon_index for r in results])
+    steps = np.array([r.resolution.steps_per_frame for r in results], dtype=np.int32)
+    return {
+        "error_estimate": np.stack([r.error_estimate for r in results]),
+        "error_time": np.stack([r.error_time for r in results]),
+        "error_space": np.stack([r.error_space for r in results]),
+        "spectral_tail": np.stack([r.spectral_tail for r in results]),
+        "observed_order": np.array([r.observed_order for r in results]),
+        "status": np.array([r.status for r in results], dtype=np.int8),
+        "internal_points": np.array([r.resolution.num_points + point_offset for r in results], dtype=np.int32),
+        "steps_per_frame": steps,
+        "seed": np.full(len(results), spec.seed, dtype=np.int64),
+        "trust_horizon": np.where(horizon >= 0, times[np.maximum(horizon, 0)], np.nan),
+        "trusted": np.arange(spec.frames)[None, :] <= horizon[:, None],
+        "error_bound": np.array([r.error_estimate[: h + 1].max() if h >= 0 else np.nan
+                                 for r, h in zip(results, horizon)]),
+        "time_step": spec.frame_interval / steps,
+    }
+
+
 def solve_partition(spec: BuildSpec, partition: int) -> PartitionResult:
     start, stop = spec.partition_bounds(partition)
     draws = [draw(spec, i) for i in range(start, stop)]
@@ -130,8 +154,6 @@ def solve_partition(spec: BuildSpec, partition: int) -> PartitionResult:
             for name in values:
                 values[name][row] = drift[name][row] = np.nan
 
-    times = np.linspace(0.0, spec.end_time, frames)
-    horizon = np.array([r.trust_horizon_index for r in results])
     fields = spec.split_fields(np.stack([r.frames for r in results]).astype(spec.field_dtype))
     if spec.time_derivatives:
         rates, errors = zip(*(_time_derivative(spec, r, eq) for r, (eq, _) in zip(results, draws)))
@@ -140,22 +162,9 @@ def solve_partition(spec: BuildSpec, partition: int) -> PartitionResult:
         fields["error_time_derivative"] = np.stack(errors)
     arrays: dict[str, np.ndarray] = {
         **fields,
-        "error_estimate": np.stack([r.error_estimate for r in results]),
-        "error_time": np.stack([r.error_time for r in results]),
-        "error_space": np.stack([r.error_space for r in results]),
-        "spectral_tail": np.stack([r.spectral_tail for r in results]),
-        "observed_order": np.array([r.observed_order for r in results]),
+        **certificate_arrays(spec, results),
         "verification": np.array([VERIFICATIONS.index(r.verification) for r in results], dtype=np.int8),
-        "status": np.array([r.status for r in results], dtype=np.int8),
-        "internal_points": np.array([r.resolution.num_points for r in results], dtype=np.int32),
-        "steps_per_frame": np.array([r.resolution.steps_per_frame for r in results], dtype=np.int32),
-        "seed": np.full(count, spec.seed, dtype=np.int64),
-        "trust_horizon": np.where(horizon >= 0, times[np.maximum(horizon, 0)], np.nan),
-        "trusted": np.arange(frames)[None, :] <= horizon[:, None],
     }
-    arrays["error_bound"] = np.array([r.error_estimate[: h + 1].max() if h >= 0 else np.nan
-                                      for r, h in zip(results, horizon)])
-    arrays["time_step"] = spec.frame_interval / arrays["steps_per_frame"]
     for name in draws[0][0].params:
         arrays[name] = np.array([eq.params[name] for eq, _ in draws])
     for inv in invariants:

@@ -16,7 +16,7 @@ from ..solvers.chebyshev import BoundaryCondition
 from ..solvers.chebyshev_etdrk4 import INTERVAL_STEPPERS
 from ..solvers.chebyshev_verification import IntervalProblem, IntervalVerifier
 from ..solvers.verification import ACCEPTED, GATE_FAILED, STATUS_MEANINGS, Resolution
-from .solve import PartitionResult, draw
+from .solve import PartitionResult, certificate_arrays, draw
 from .spec import BuildSpec
 
 
@@ -74,25 +74,9 @@ def solve_bounded_partition(spec: BuildSpec, partition: int) -> PartitionResult:
             r.status, r.reason, r.trust_horizon_index = GATE_FAILED, problem, -1
             r.frames = np.full_like(r.frames, np.nan)
 
-    times = np.linspace(0.0, spec.end_time, spec.frames)
-    horizon = np.array([r.trust_horizon_index for r in results])
-    steps = np.array([r.resolution.steps_per_frame for r in results], dtype=np.int32)
     arrays: dict[str, np.ndarray] = {
         **spec.split_fields(np.stack([r.frames for r in results]).astype(spec.field_dtype)),
-        "error_estimate": np.stack([r.error_estimate for r in results]),
-        "error_time": np.stack([r.error_time for r in results]),
-        "error_space": np.stack([r.error_space for r in results]),
-        "spectral_tail": np.stack([r.spectral_tail for r in results]),
-        "observed_order": np.array([r.observed_order for r in results]),
-        "status": np.array([r.status for r in results], dtype=np.int8),
-        "internal_points": np.array([r.resolution.num_points + 1 for r in results], dtype=np.int32),
-        "steps_per_frame": steps,
-        "seed": np.full(stop - start, spec.seed, dtype=np.int64),
-        "trust_horizon": np.where(horizon >= 0, times[np.maximum(horizon, 0)], np.nan),
-        "trusted": np.arange(spec.frames)[None, :] <= horizon[:, None],
-        "error_bound": np.array([r.error_estimate[: h + 1].max() if h >= 0 else np.nan
-                                 for r, h in zip(results, horizon)]),
-        "time_step": spec.frame_interval / steps,
+        **certificate_arrays(spec, results, point_offset=1),
     }
     for name in draws[0][0].params:
         arrays[name] = np.array([eq.params[name] for eq, _ in draws])

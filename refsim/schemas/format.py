@@ -14,6 +14,11 @@ Format 1 (one icechunk repository per dataset):
 A steady store (attribute ``kind`` = ``steady``, e.g. Darcy flow) has the same repository layout with
 dims ``(sample, y, x)`` and no time axis: the input field, the solution, the per-sample error estimate,
 solve residuals, status, parameters and seed (``refsim.pipeline.storage_steady``).
+
+Format 2 (this version) adds to format 1: steady stores; the per-sample ``verification`` code of a
+time-dependent PDE store (which runs verified it, ``refsim.solvers.verification.VERIFICATIONS``); and
+``solver.memory_mib`` in the canonical recipe when a recipe sets it. A format-1 store reads the same way
+(it has no ``verification`` variable: every certificate in it is the ``refined`` scheme's).
 """
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2

@@ -218,7 +218,7 @@ def print_cells(headers: list[str], cells: list[list[str]], right: set[int]) -> 
         say(line(c))
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(SECTIONS),
                         help=f"comma-separated sections: {', '.join(SECTIONS)} (default: all)")
@@ -229,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-repeats", type=int, default=5, help="timed runs per exponax/refsim row (median)")
     parser.add_argument("--bisections", type=int, default=2, help="log-bisections of the rtol bracket")
     parser.add_argument("--no-cold-compile", action="store_true", help="skip the numba compile-time subprocess")
+    parser.add_argument("--pdebench-batch", type=int, default=2, help="pdebench: trajectories per problem")
+    parser.add_argument("--pdebench-repeats", type=int, default=1, help="pdebench: timed runs (best is kept)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.cases.split(",") if k.strip()]
     unknown = [k for k in keys if k not in SECTIONS]

@@ -49,3 +49,17 @@ def test_startup_log_parsing():
     assert startup.cache_events(log) == (2, 2, 1)
     assert startup.estimate(log) == pytest.approx(4.5e-9)
     assert math.isnan(startup.estimate("no summary"))
+
+
+def test_every_option_a_section_reads_is_declared():
+    """A section reading ``args.<name>`` that the parser lacks fails only at the end of a long ``make bench``."""
+    import re
+    from pathlib import Path
+
+    from bench.__main__ import build_parser
+
+    declared = set(vars(build_parser().parse_args([])))
+    used = set()
+    for path in Path(__file__).parent.parent.joinpath("bench").glob("*.py"):
+        used |= set(re.findall(r"\bargs\.(\w+)", path.read_text()))
+    assert used <= declared, used - declared

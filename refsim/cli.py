@@ -86,7 +86,7 @@ def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, shar
     finally:
         if cluster is not None:
             cluster.close()
-    state = "already built; nothing to do" if report.reused else f"built ({report.partitions_run} partitions run)"
+    state = "already built; nothing to do" if report.reused else f"built, {report.partitions_run} partitions run"
     click.echo(f"store: {report.path.resolve()}")
     click.echo(f"version: {report.version_id} ({state})")
     click.echo(format_certificate(report.summary))

@@ -141,3 +141,10 @@ def test_generate_stores_the_split_and_statistics_in_the_version(tmp_path):
     assert stats.mean == pytest.approx(train.mean(), rel=1e-13) and stats.std == pytest.approx(train.std(), rel=1e-12)
     other = TrainingData(tmp_path / "stored", seed=5)
     assert not other.stored and other.describe()["splits"] != td.describe()["splits"]
+
+
+def test_a_window_longer_than_the_trajectories_is_refused(heat):
+    frames = refsim.open(heat).sizes["time"]
+    with pytest.raises(ValueError, match=f"spans {frames + 1} frames; the store has {frames}"):
+        TrainingData(heat, n_steps_input=frames, n_steps_output=1)
+    TrainingData(heat, n_steps_input=frames - 1, n_steps_output=1)

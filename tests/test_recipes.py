@@ -66,6 +66,8 @@ def test_dgnet_demo_recipe_is_large_enough():
     (_with(solver={"method": "rk45"}), "solver.method", "etdrk4"),
     (_with(truth="fourier-semidiscrete", solver={"points": 512}), "solver.points", "256"),
     ({**_with(equation="kepler", parameters={}, domain=None), "time_derivatives": True}, "time_derivatives", "dq_dt"),
+    (_with(time={"end": float("inf"), "frames": 3}), "time.end", "finite"),
+    (_with(tolerance=float("nan")), "tolerance", "finite"),
 ])
 def test_bad_recipe_names_field_and_allowed_values(data, field, allowed):
     with pytest.raises(RecipeError) as info:
@@ -73,6 +75,25 @@ def test_bad_recipe_names_field_and_allowed_values(data, field, allowed):
     message = str(info.value)
     assert "\n" not in message
     assert field in message and allowed in message, message
+
+
+@pytest.mark.parametrize("family,field,said", [
+    ("kepler_orbit", "initial_condition", "does not fit equation kdv"),
+    ("rest_angles", "initial_condition", "needs (256,)"),
+])
+def test_family_of_another_model_is_refused_before_compute(family, field, said):
+    with pytest.raises(RecipeError) as info:
+        build_spec(parse_recipe(_with(initial_condition={"family": family})))
+    assert field in str(info.value) and said in str(info.value), str(info.value)
+
+
+def test_grid_whose_first_trajectory_cannot_fit_the_memory_budget_is_refused_before_compute():
+    data = {"name": "big", "equation": "allen_cahn_2d", "domain": {"length": 6.283185307179586, "points": 8192},
+            "time": {"end": 1.0, "frames": 11}, "initial_condition": {"family": "fourier", "modes": 3},
+            "tolerance": 1e-6}
+    with pytest.raises(RecipeError, match=r"domain.points: 8192\^2 points .* above the memory budget of 4096 MiB"):
+        build_spec(parse_recipe(data))
+    build_spec(parse_recipe({**data, "domain": {"length": 6.283185307179586, "points": 256}}))
 
 
 def test_ic_file_wrong_shape_and_missing(tmp_path):

@@ -59,8 +59,8 @@ def _scalar_1d_field(ds) -> str:
 def _provenance(ds) -> dict[str, str]:
     keys = ("version_id", "recipe", "recipe_hash", "equation", "pde", "truth", "tolerance", "solver", "certificate",
             "storage_dtype", "refsim_version")
-    return {f"refsim_{k}": ds.attrs[k] if isinstance(ds.attrs[k], str) else json.dumps(ds.attrs[k])
-            for k in keys if k in ds.attrs}
+    return {k if k.startswith("refsim_") else f"refsim_{k}":
+            ds.attrs[k] if isinstance(ds.attrs[k], str) else json.dumps(ds.attrs[k]) for k in keys if k in ds.attrs}
 
 
 def _write_refsim_group(f: h5py.File, ds) -> None:

@@ -210,6 +210,10 @@ class TrainingData:
         self.mode, self.dtype, self.fractions = mode, dtype, tuple(float(f) for f in fractions)
         self.attrs = dict(ds.attrs)
         self.time = np.asarray(ds["time"].values, dtype=np.float64)
+        span = (n_steps_input + (n_steps_output if mode == "window" else 0) - 1) * frame_step + 1
+        if span > self.time.size:
+            raise ValueError(f"a window of n_steps_input={n_steps_input} + n_steps_output={n_steps_output} frames "
+                             f"(frame_step {frame_step}) spans {span} frames; the store has {self.time.size}")
         status = np.asarray(ds["status"].values)
         sample_ids = np.asarray(ds["sample"].values, dtype=np.int64)
         self.certified = sample_ids[status == 0]

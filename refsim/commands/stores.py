@@ -63,6 +63,8 @@ def export(store, version, zarr_out, fmt, dtype, out):
     from ..catalog.exchange import ExchangeError, export_pdebench, export_the_well
     from ..catalog.store import export_zarr, open_dataset, split_version
 
+    if fmt is not None and out is None and zarr_out is None:
+        _fail(f"export: --format {fmt} needs OUT, the file to write (e.g. {Path(store).name}.h5)")
     if (zarr_out is None) == (fmt is None) or (fmt is not None and out is None):
         _fail("export: give either --zarr DIR or --format pdebench|the-well OUT")
     try:
@@ -72,6 +74,7 @@ def export(store, version, zarr_out, fmt, dtype, out):
         else:
             ds = open_dataset(path, version=version)
             writer = export_pdebench if fmt == "pdebench" else export_the_well
+            Path(out).parent.mkdir(parents=True, exist_ok=True)  # as --zarr does
             written = writer(ds, Path(out), dtype)
     except (FileNotFoundError, LookupError, FileExistsError, ExchangeError) as err:
         _fail(str(err), 1)
@@ -106,6 +109,8 @@ def audit(file, fmt, equation, parameter_text, samples, tolerance, field, time_c
         result = run_audit(data, equation, parameters, samples, tolerance, seed)
     except (ExchangeError, ValueError) as err:
         _fail(str(err), 1)
+    except OSError as err:  # not an HDF5 file, or unreadable
+        _fail(f"cannot read {file!r} as {fmt} HDF5: {err}", 1)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_json(result, out / "audit.json", file=str(Path(file).resolve()), format=fmt, equation=equation,

@@ -26,7 +26,7 @@ class RecipeError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Domain(_Strict):
@@ -190,8 +190,9 @@ class Recipe(_Strict):
             raise ValueError(f"tolerance: {self.tolerance:g} is below what {self.dtype} storage can certify; "
                              f"allowed: >= {floor:.1e}")
         if model.kind == "pde" and self.solver.max_points < (self.solver.points or self.domain.points):
-            raise ValueError(f"solver.max_points: {self.solver.max_points} is below the starting grid "
-                             f"{self.solver.points or self.domain.points}")
+            start = "solver.points" if self.solver.points else "domain.points"
+            raise ValueError(f"{start}: {self.solver.points or self.domain.points} is above solver.max_points "
+                             f"{self.solver.max_points}; allowed: at most solver.max_points (raise it to go finer)")
         if model.kind == "pde" and self.solver.points is not None and self.solver.points % self.domain.points:
             raise ValueError(
                 f"solver.points: must be a multiple of domain.points={self.domain.points} (got {self.solver.points})"

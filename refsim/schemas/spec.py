@@ -13,7 +13,7 @@ from .. import __version__
 from ..generators import EQUATIONS, ArrayFamily, parse_sampler
 from ..pipeline.solve import draw
 from ..pipeline.spec import BuildSpec
-from ..solvers.verification import Budget
+from ..solvers.verification import _FRAME_VALUES, _WORK_VALUES, Budget
 from .format import FORMAT_VERSION
 from .interval import boundary_mismatch, interval_spec_fields
 from .recipe import Recipe, RecipeError, _default_method, _family_instance, parse_recipe
@@ -132,12 +132,23 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         interval=bounded.get("interval"),
         boundary=bounded.get("boundary"),
     )
+    if spec.kind == "pde" and spec.interval is None:
+        _check_memory(spec, model, s.memory_mib)
     try:  # the first trajectory's draw checks that the initial condition fits the model
         model_0, ic_0 = draw(spec, 0)
         with np.errstate(all="ignore"):
             values = spec.grid.sample(ic_0) if spec.kind == "pde" else ic_0()
     except ValueError as err:
         raise RecipeError(f"initial_condition: {err}") from None
+    except (AttributeError, KeyError, TypeError, IndexError) as err:  # a family made for another kind of model
+        raise RecipeError(f"initial_condition: family {recipe.initial_condition.get('family')!r} does not fit "
+                          f"equation {recipe.equation} ({type(err).__name__}: {err}); see `refsim families`") from None
+    periodic = spec.kind == "pde" and spec.interval is None
+    fields = getattr(model_0, "fields", ("u",))
+    expected = ((len(fields),) if len(fields) > 1 else ()) + tuple(spec.grid.shape) if periodic else None
+    if expected is not None and np.shape(values) != tuple(expected):
+        raise RecipeError(f"initial_condition: family {recipe.initial_condition.get('family')!r} gives values of "
+                          f"shape {np.shape(values)}; equation {recipe.equation} needs {tuple(expected)}")
     if not np.isfinite(values).all():
         raise RecipeError("initial_condition: the first trajectory's values are not finite on the grid")
     if spec.interval is not None:
@@ -145,6 +156,22 @@ def build_spec(recipe: Recipe, base: Path = Path(".")) -> BuildSpec:
         if problem:
             raise RecipeError(f"initial_condition: {problem}")
     return spec
+
+
+def _check_memory(spec: BuildSpec, model, memory_mib: int | None) -> None:
+    """Refuse, before any compute, a grid whose first trajectory alone would not fit the memory budget (the
+    estimate is the verifier's own, :meth:`Verifier.trajectory_bytes`)."""
+    dimension = getattr(model, "dimension", 1)
+    values = spec.start_points**dimension * len(getattr(model, "fields", ("u",))) * (
+        2 if getattr(model, "complex_valued", False) else 1)
+    need = 8 * values * (_FRAME_VALUES * spec.frames + _WORK_VALUES)
+    limit = (memory_mib or DEFAULT_MEMORY_MIB) * 2**20
+    if need > limit:
+        where = "solver.points" if spec.start_points != spec.points else "domain.points"
+        raise RecipeError(f"{where}: {spec.start_points}{'^2' if dimension == 2 else ''} points with "
+                          f"{spec.frames} frames needs about {need / 2**20:.0f} MiB per trajectory, above the memory "
+                          f"budget of {limit / 2**20:.0f} MiB; allowed: a coarser grid, fewer frames, or a larger "
+                          f"solver.memory_mib")
 
 
 def spec_from_stored(attrs: dict, initial_frames) -> BuildSpec:

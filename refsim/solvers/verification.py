@@ -106,14 +106,12 @@ from .certificate import (  # noqa: F401 - re-exported: the names callers of the
 from .exponential import STEPPERS
 from .grid import FourierGrid
 from .semilinear import solve_frames
+from .verification_runs import _ORDER_FLOOR, evaluate_coarse, evaluate_refined
 
 HORIZON_POLICIES = ("refuse", "flag")
 SCHEMES = ("coarse", "refined")  # which runs verify a resolution (module docstring); the first is the default
 VERIFICATIONS = ("refined", "coarse", "coarse+twin")  # what verified a certificate, as stored (index = code)
-_ORDER_FLOOR = 1e-13  # differences below this are round-off: no order can be observed
 _NOISE_CEILING = 1e-3  # a non-converging difference below this is noise, not a step too large
-# the coarse time estimate extrapolates one halving: only where the observed order is within this of theory
-_ASYMPTOTIC_BAND = 0.5
 _TWIN_SUSPECT = 1e-2  # a spatial difference 100x above the production's own unresolved amplitude is the twin's
 _MAX_STEP_DOUBLINGS = 4  # per refinement: far from the asymptotic regime the predicted factor means nothing
 
@@ -212,8 +210,8 @@ class Verifier:
         """Production frames, error parts, observed order and the grid-doubled run of a batch at one resolution,
         and which runs verified each trajectory (``SCHEMES``, or ``coarse+twin``: see the module docstring)."""
         if self.scheme == "refined" or res.steps_per_frame % 4:
-            return (*self._evaluate_refined(problems, res), ["refined"] * len(problems))
-        parts, d_half, asymptotic, coarse_finite = self._evaluate_coarse(problems, res)
+            return (*evaluate_refined(self, problems, res), ["refined"] * len(problems))
+        parts, d_half, asymptotic, coarse_finite = evaluate_coarse(self, problems, res)
         production, e_time, _, _, observed, _ = parts
         finite = np.isfinite(_flat(production)).all(axis=(1, 2))
         blew_up = finite & ~coarse_finite
@@ -232,70 +230,11 @@ class Verifier:
                 schemes[i] = "coarse+twin"
         if blew_up.any():  # a coarse run is not finite where the production is: the refined scheme decides
             idx = np.flatnonzero(blew_up)
-            for part, values in zip(parts, self._evaluate_refined([problems[i] for i in idx], res)):
+            for part, values in zip(parts, evaluate_refined(self, [problems[i] for i in idx], res)):
                 part[idx] = values
             for i in idx:
                 schemes[i] = "refined"
         return (*parts, schemes)
-
-    def _evaluate_refined(self, problems, res):
-        """Production (N, s), time twin (N, 2s), order run (N, s/2) or (N, 4s), space twin (2N, s)."""
-        n, s = res.num_points, res.steps_per_frame
-        inputs = self._inputs(problems, n)
-        production = self._solve(inputs, s)
-        time_twin = self._solve(inputs, 2 * s)
-        space_twin = self._run(problems, 2 * n, s)
-        with np.errstate(all="ignore"):
-            d_fine = relative_difference(_flat(production), _flat(time_twin))
-            if s % 2 == 0:
-                d_coarse = relative_difference(_flat(self._solve(inputs, s // 2)), _flat(production))
-                ratio = d_coarse.max(axis=1) / d_fine.max(axis=1)
-            else:
-                d_finer = relative_difference(_flat(time_twin), _flat(self._solve(inputs, 4 * s)))
-                ratio = d_fine.max(axis=1) / d_finer.max(axis=1)
-            observed = np.where(d_fine.max(axis=1) > _ORDER_FLOOR, np.log2(ratio), np.nan)
-            q = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
-            e_time = d_fine * (2.0**q / (2.0**q - 1.0))[:, None]
-            degree = inputs[1][0].degree if problems else 2
-            e_space = self._space_error(production, space_twin, n, degree)
-            tail = spectral_tail(production, self._grid(n), degree)
-        return production, e_time, e_space, tail, observed, space_twin
-
-    def _evaluate_coarse(self, problems, res):
-        """Production (N, s), half-step run (N, s/2), quarter-step run (N, s/4), space twin (2N, s/2) compared
-        with the half-step run; s is a multiple of 4."""
-        n, s = res.num_points, res.steps_per_frame
-        inputs = self._inputs(problems, n)
-        production = self._solve(inputs, s)
-        half = self._solve(inputs, s // 2)
-        # chaos makes the error's ratio between step sizes erratic frame by frame: no extrapolation (docstring)
-        quarter = None if self.chaotic else self._solve(inputs, s // 4)
-        space_twin = self._run(problems, 2 * n, s // 2)
-        with np.errstate(all="ignore"):
-            d_half = relative_difference(_flat(half), _flat(production))
-            d_quarter = np.full_like(d_half, np.nan) if quarter is None else relative_difference(
-                _flat(quarter), _flat(half))
-            measurable = d_half.max(axis=1) > _ORDER_FLOOR
-            observed = np.where(measurable, np.log2(d_quarter.max(axis=1) / d_half.max(axis=1)), np.nan)
-            q_row = np.clip(np.nan_to_num(observed, nan=self.order), 1.0, self.order)
-            # a frame that converges more slowly than the whole trajectory gets its own, smaller order
-            q_frame = np.where(d_half > _ORDER_FLOOR, np.log2(d_quarter / d_half), self.order)
-            q = np.minimum(q_row[:, None], np.clip(np.nan_to_num(q_frame, nan=1.0), 1.0, self.order))
-            e_time = d_half / (2.0**q - 1.0)
-            near = lambda order: np.abs(np.nan_to_num(order, nan=self.order) - self.order) <= _ASYMPTOTIC_BAND
-            asymptotic = near(observed) & (near(q_frame) | (d_half <= _ORDER_FLOOR)).all(axis=1) & (quarter is not None)
-            degree = inputs[1][0].degree if problems else 2
-            e_space = self._space_error(half, space_twin, n, degree)
-            tail = spectral_tail(production, self._grid(n), degree)
-        runs = [half, space_twin] + ([] if quarter is None else [quarter])
-        coarse_finite = np.logical_and.reduce([np.isfinite(_flat(r)).all(axis=(1, 2)) for r in runs])
-        return (production, e_time, e_space, tail, observed, space_twin), d_half, asymptotic, coarse_finite
-
-    def _space_error(self, frames, space_twin, n, degree):
-        """``|u_N - u_2N|`` on the N points plus the twin's unresolved amplitude, per frame; ``frames`` is the
-        run on N points with the twin's step."""
-        e_space = relative_difference(_flat(frames), _flat(self.output_grid.restrict(space_twin, 2)))
-        return e_space + unresolved_amplitude(space_twin, self._grid(2 * n), degree)
 
     def certify(self, problems: list[TrajectoryProblem], start: Resolution) -> list[Certified]:
         results: list[Certified | None] = [None] * len(problems)

@@ -25,7 +25,7 @@ demo: install
 	$(BIN)/refsim generate dgnet-kdv --out stores
 
 test: install
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist worksteal  # both cores, idle worker takes queued tests
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow

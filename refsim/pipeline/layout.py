@@ -19,6 +19,22 @@ from .spec import BuildSpec
 PACKAGES = ("numpy", "scipy", "numba", "rocket-fft", "zarr", "icechunk", "xarray", "dask", "distributed")
 
 
+def provenance_attrs(spec, pde: str) -> dict:
+    """What every version records of where it came from: name, format, refsim, version id, recipe, equation."""
+    return {
+        "title": spec.name,
+        "refsim_format_version": spec.format_version,
+        "refsim_version": __version__,
+        "version_id": spec.version_id,
+        "recipe_hash": spec.recipe_hash,
+        "recipe": json.dumps(spec.canonical, sort_keys=True),
+        "equation": spec.equation,
+        "kind": spec.kind,
+        "pde": pde,
+        "parameters": json.dumps({k: v.to_spec() for k, v in spec.parameters.items()}, sort_keys=True),
+    }
+
+
 def package_versions() -> dict[str, str]:
     out = {"refsim": __version__}
     for name in PACKAGES:
@@ -173,16 +189,7 @@ def dataset_attrs(spec: BuildSpec) -> dict:
             "backend": "numba + rocket-fft, float64",
         }
     return {
-        "title": spec.name,
-        "refsim_format_version": spec.format_version,
-        "refsim_version": __version__,
-        "version_id": spec.version_id,
-        "recipe_hash": spec.recipe_hash,
-        "recipe": json.dumps(spec.canonical, sort_keys=True),
-        "equation": spec.equation,
-        "kind": spec.kind,
-        "pde": model.pde,
-        "parameters": json.dumps({k: v.to_spec() for k, v in spec.parameters.items()}, sort_keys=True),
+        **provenance_attrs(spec, model.pde),
         "boundary_conditions": _boundary_conditions(spec),
         "solver": json.dumps(solver),
         "tolerance": spec.tolerance,

@@ -16,9 +16,8 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
-from .. import __version__
 from ..solvers.verification import ROUNDING, STATUS_MEANINGS
-from .layout import package_versions
+from .layout import package_versions, provenance_attrs
 from .solve_steady import steady_solver_attrs
 from .spec_steady import TRUTH_NOTE, SteadySpec, draw_steady
 
@@ -59,16 +58,7 @@ def steady_layout(spec: SteadySpec) -> dict[str, tuple[tuple[str, ...], str, obj
 def steady_attrs(spec: SteadySpec) -> dict:
     equation, _ = draw_steady(spec, 0)
     return {
-        "title": spec.name,
-        "refsim_format_version": spec.format_version,
-        "refsim_version": __version__,
-        "version_id": spec.version_id,
-        "recipe_hash": spec.recipe_hash,
-        "recipe": json.dumps(spec.canonical, sort_keys=True),
-        "equation": spec.equation,
-        "kind": spec.kind,
-        "pde": equation.pde,
-        "parameters": json.dumps({k: v.to_spec() for k, v in spec.parameters.items()}, sort_keys=True),
+        **provenance_attrs(spec, equation.pde),
         "coefficient": json.dumps(spec.coefficient, sort_keys=True),
         "boundary_conditions": "u = 0 on the boundary of the unit square (homogeneous Dirichlet)",
         "grid": f"{spec.points} x {spec.points} cells on (0, 1)^2; y and x are the cell centres "

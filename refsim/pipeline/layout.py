@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from importlib import metadata as importlib_metadata
 
+import dask.array as da
 import numpy as np
+import xarray as xr
 
 from .. import __version__
 from ..solvers.exponential import STEPPERS
@@ -17,6 +19,19 @@ from .solve_discrete import discrete_layout, discrete_solver_attrs
 from .spec import BuildSpec
 
 PACKAGES = ("numpy", "scipy", "numba", "rocket-fft", "zarr", "icechunk", "xarray", "dask", "distributed")
+
+
+def write_variables(session, variables: dict, sizes: dict, coords: dict, partition_size: int, attrs: dict) -> None:
+    """Write a version's metadata, coordinates and empty variables (no chunks): one chunk per partition along
+    ``sample``, whole along every other dim; float variables take the layout's fill, integer ones none."""
+    data_vars, encoding = {}, {}
+    for name, (dims, dtype, fill, var_attrs) in variables.items():
+        shape = tuple(sizes[d] for d in dims)
+        chunks = tuple(partition_size if d == "sample" else sizes[d] for d in dims)
+        data_vars[name] = (dims, da.zeros(shape, dtype=dtype, chunks=chunks), var_attrs)
+        encoding[name] = {"chunks": chunks, "_FillValue": fill if np.dtype(dtype).kind in "fc" else None}
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    ds.to_zarr(session.store, compute=False, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
 
 
 def provenance_attrs(spec, pde: str) -> dict:

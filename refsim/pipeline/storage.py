@@ -14,7 +14,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import dask.array as da
 import icechunk
 import numpy as np
 import xarray as xr
@@ -22,7 +21,7 @@ import zarr
 from zarr.core.sync import sync
 
 from ..solvers.verification import STATUS_MEANINGS
-from .layout import dataset_attrs, layout
+from .layout import dataset_attrs, layout, write_variables
 from .locks import build_lock
 from .solve import draw
 from .solve_discrete import discrete_invariants
@@ -85,14 +84,7 @@ def write_template(session: icechunk.Session, spec: BuildSpec) -> None:
         sizes.update(body=lay.bodies, component=lay.components if lay.kind == "canonical" else len(lay.names))
         if lay.kind == "state":
             coords["component"] = ("component", np.array(lay.names), {"description": "state variable"})
-    data_vars, encoding = {}, {}
-    for name, (dims, dtype, fill, attrs) in layout(spec).items():
-        shape = tuple(sizes[d] for d in dims)
-        chunks = tuple(p if d == "sample" else sizes[d] for d in dims)
-        data_vars[name] = (dims, da.zeros(shape, dtype=dtype, chunks=chunks), attrs)
-        encoding[name] = {"chunks": chunks, "_FillValue": fill if np.dtype(dtype).kind in "fc" else None}
-    ds = xr.Dataset(data_vars, coords=coords, attrs=dataset_attrs(spec))
-    ds.to_zarr(session.store, compute=False, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
+    write_variables(session, layout(spec), sizes, coords, p, dataset_attrs(spec))
 
 
 def start_build(repo: icechunk.Repository, spec: BuildSpec) -> str:

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import json
 
-import dask.array as da
 import numpy as np
-import xarray as xr
 
 from ..solvers.verification import ROUNDING, STATUS_MEANINGS
-from .layout import package_versions, provenance_attrs
+from .layout import package_versions, provenance_attrs, write_variables
 from .solve_steady import steady_solver_attrs
 from .spec_steady import TRUTH_NOTE, SteadySpec, draw_steady
 
@@ -83,14 +81,7 @@ def write_steady_template(session, spec: SteadySpec) -> None:
         "y": ("y", spec.x, {"description": "cell centres (i + 1/2) / points"}),
         "x": ("x", spec.x, {"description": "cell centres (i + 1/2) / points"}),
     }
-    data_vars, encoding = {}, {}
-    for name, (dims, dtype, fill, attrs) in steady_layout(spec).items():
-        shape = tuple(sizes[d] for d in dims)
-        chunks = tuple(p if d == "sample" else sizes[d] for d in dims)
-        data_vars[name] = (dims, da.zeros(shape, dtype=dtype, chunks=chunks), attrs)
-        encoding[name] = {"chunks": chunks, "_FillValue": fill if np.dtype(dtype).kind in "fc" else None}
-    ds = xr.Dataset(data_vars, coords=coords, attrs=steady_attrs(spec))
-    ds.to_zarr(session.store, compute=False, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
+    write_variables(session, steady_layout(spec), sizes, coords, p, steady_attrs(spec))
 
 
 def summarize_steady(group, spec: SteadySpec) -> dict:

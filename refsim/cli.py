@@ -22,7 +22,11 @@ def main():
 @click.option("--out", default="stores", show_default=True, type=click.Path(file_okay=False),
               help="directory that holds the stores; the store is OUT/<recipe name>")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="worker processes of the embedded Dask LocalCluster")
+              help="workers of the embedded Dask LocalCluster")
+@click.option("--worker-kind", type=click.Choice(["auto", "threads", "processes"]), default="auto",
+              show_default=True,
+              help="embedded LocalCluster: worker processes, or threads of this process (no start-up cost); "
+                   "auto: threads while each worker has at most two partitions to build, processes beyond")
 @click.option("--scheduler", default=None, help="address of an existing Dask scheduler to use instead")
 @click.option("--cluster", "cluster_kind", type=click.Choice(["slurm", "pbs"]), default=None,
               help="start a Dask cluster on a batch system (dask-jobqueue) and scale it to the work: one job per "
@@ -33,7 +37,7 @@ def main():
               help="array-job mode: build share I of N (partitions p with p % N == I) here, without Dask; "
                    "then run `refsim finalize`")
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, share, quiet):
+def generate(recipe, out, workers, worker_kind, scheduler, cluster_kind, cluster_config, share, quiet):
     """Build the dataset of RECIPE (a YAML file or a built-in recipe name).
 
     Running it again after an interruption resumes from the committed partitions.
@@ -64,8 +68,9 @@ def generate(recipe, out, workers, scheduler, cluster_kind, cluster_config, shar
             return
         from .catalog.splits import version_training_attrs
 
+        processes = {"auto": None, "threads": False, "processes": True}[worker_kind]
         report = build(spec, out, workers=workers, scheduler=scheduler, progress=not quiet, cluster=cluster,
-                       annotate=version_training_attrs)
+                       annotate=version_training_attrs, processes=processes)
     except OSError as err:
         if scheduler and not isinstance(err, (FileExistsError, PermissionError)):
             _fail(f"cannot use the Dask scheduler {scheduler!r}: {err}", 1)

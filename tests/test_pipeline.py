@@ -167,3 +167,48 @@ def test_pde_time_derivative_labels_are_the_equations_right_hand_side(tmp_path, 
     assert np.all(estimate <= 100 * error + 1e-12)  # an estimate, not a blanket bound
     loader = TrainingData(str(tmp_path / "kdv-rates"), fractions=(1.0, 0.0, 0.0), n_steps_output=0)
     assert loader.labels == ("du_dt",)
+
+
+def test_threaded_and_process_clusters_write_the_same_store(tmp_path):
+    """The embedded LocalCluster in threads of the driver (a small build's default) and in worker processes
+    write the same version byte for byte; a build with several partitions per commit records every one."""
+    from refsim.pipeline.build import THREADED_PARTITIONS_PER_WORKER, use_processes
+
+    data = _heat(name="kinds", samples=10)  # 5 partitions
+    spec = build_spec(parse_recipe(data))
+    threads = build(spec, tmp_path / "threads", workers=2, progress=False, processes=False)
+    procs = build(spec, tmp_path / "procs", workers=2, progress=False, processes=True)
+    a, b = refsim.open(threads.path), refsim.open(procs.path)
+    for name in a.data_vars:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+    assert a.attrs["manifest"] == b.attrs["manifest"]
+    for report in (threads, procs):
+        repo = storage.open_repository(report.path, create=False)
+        branch = storage.build_branch(spec.version_id)
+        assert storage.completed_partitions(repo, branch, spec) == set(range(5))
+        assert storage.partition_work(repo, branch) == report.summary["work_point_steps"] > 0
+    # auto: threads while every worker has at most THREADED_PARTITIONS_PER_WORKER partitions, and for one worker
+    assert not use_processes(2 * THREADED_PARTITIONS_PER_WORKER, 2)
+    assert use_processes(2 * THREADED_PARTITIONS_PER_WORKER + 1, 2)
+    assert not use_processes(1000, 1)
+
+
+def test_batched_commit_records_each_partition_and_its_rejections(tmp_path):
+    """Several partitions merged into one commit: the completed set, the work and the rejections of each."""
+    from refsim.pipeline.build import _commit_partitions
+
+    spec = build_spec(parse_recipe(_heat(name="batched")))
+    repo = storage.open_repository(tmp_path / "batched")
+    branch = storage.start_build(repo, spec)
+    base, session = repo.writable_session(branch), repo.writable_session(branch)
+    briefs = []
+    for p in (0, 2):
+        fork, brief = run_partition(spec, p, base.fork())
+        session.merge(fork)
+        briefs.append({**brief, "rejections": [{"sample": 2 * p, "reason": f"test {p}"}]})
+    _commit_partitions(session, briefs)
+    assert storage.completed_partitions(repo, branch, spec) == {0, 2}
+    assert storage.partition_work(repo, branch) == sum(int(b["work"]) for b in briefs) > 0
+    assert [r["reason"] for r in storage.partition_rejections(repo, branch)] == ["test 0", "test 2"]
+    report = build(spec, tmp_path, progress=False)  # resumes: only partition 1 is left
+    assert report.partitions_run == 1

@@ -58,7 +58,8 @@ def _partition_commits(store: Path, version: str) -> int:
 
     try:
         repo = storage.open_repository(store, create=False)
-        return sum(s.metadata.get("kind") == "partition"
+        return sum(len(json.loads(s.metadata["partitions"])) if s.metadata.get("kind") == "partitions"
+                   else s.metadata.get("kind") == "partition"
                    for s in repo.ancestry(branch=storage.build_branch(version)))
     except Exception:  # noqa: BLE001 - no repository or branch yet
         return -1
@@ -68,7 +69,8 @@ def _kill_at_progress(recipe, out, target, after, version):
     """Start a build and SIGKILL the driver or a worker once ``after`` partitions are committed
     (``after = 0``: right after the template; the last value: while it finalises). Returns the process
     and whether the kill landed while the build was still running."""
-    proc = subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(out), "--quiet"],
+    kind = ["--worker-kind", "processes"] if target == "worker" else []  # a small build runs in threads by default
+    proc = subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(out), "--quiet", *kind],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
     while proc.poll() is None and _partition_commits(out / "durable", version) < after:
@@ -286,12 +288,12 @@ def test_scheduler_without_workers_gives_clear_message(tmp_path):
 
 
 def test_full_disk_gives_clear_message_and_resumes(tmp_path, reference):
-    """A store on a 256 KiB tmpfs runs out of space mid-build: one clear line, committed work kept; on a larger
+    """A store on a 160 KiB tmpfs runs out of space mid-build: one clear line, committed work kept; on a larger
     disk the same command resumes and the store equals the uninterrupted one."""
     recipe, ref_store = reference
     mount = tmp_path / "small"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount)],
                       capture_output=True).returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,12 +106,14 @@ def _progress(total: int, initial: int, enabled: bool):
 
 
 def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | None = None,
-          progress: bool = True, cluster=None, annotate=None) -> BuildReport:
+          progress: bool = True, cluster=None, annotate=None, processes: bool | None = None) -> BuildReport:
     """Build (or resume) the version ``spec`` into ``out/<name>`` and finalise it.
 
     ``scheduler`` is the address of an existing Dask scheduler; ``cluster`` an
     already constructed cluster object (dask-jobqueue); otherwise an embedded
-    LocalCluster of ``workers`` processes is started. ``annotate(dataset) -> dict`` adds attributes
+    LocalCluster is started: ``workers`` worker processes (``processes=True``), or one worker of
+    ``workers`` threads inside this process (``processes=False``), or (``None``) whichever
+    :func:`use_processes` picks for the partitions still to build. ``annotate(dataset) -> dict`` adds attributes
     computed from the finished data to the version before it is tagged (the CLI passes the catalog's
     training splits and normalisation statistics).
     """
@@ -125,12 +128,27 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
         todo = [p for p in range(spec.num_partitions) if p not in done]
         if todo:
             warm_up(spec.method, spec.kind, spec.interval is not None)
-            with _client(min(workers, len(todo)), scheduler, cluster) as client, \
+            if processes is None:
+                processes = use_processes(len(todo), workers)
+            with _client(min(workers, len(todo)), scheduler, cluster, processes) as client, \
                     _progress(spec.num_partitions, len(done), progress) as bar:
                 _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1))
         summary = storage.finalize(repo, branch, spec, annotate)
     rejections = storage.partition_rejections(repo, branch)
     return BuildReport(path, spec.version_id, summary, partitions_run=len(todo), rejections=rejections)
+
+
+# A worker process costs ~2-3 s before its first task (spawn, import refsim and its libraries, load the
+# compiled kernels); threads of this process cost nothing but share the GIL: the compiled kernels release
+# it, the Python around them (certificate analysis, encoding) does not, so two threads reach ~1.5x one
+# and two processes up to ~1.9x on long builds. Threads win while every worker has at most this many
+# partitions to do.
+THREADED_PARTITIONS_PER_WORKER = 2
+
+
+def use_processes(partitions: int, workers: int) -> bool:
+    """Whether an embedded LocalCluster should use worker processes (True) or threads of this process."""
+    return workers > 1 and partitions > THREADED_PARTITIONS_PER_WORKER * workers
 
 
 def _commit_partition(session, brief) -> None:
@@ -141,28 +159,54 @@ def _commit_partition(session, brief) -> None:
     )
 
 
+def _commit_partitions(session, briefs: list[dict]) -> None:
+    """One commit for several finished partitions (a single one keeps the one-partition form)."""
+    if len(briefs) == 1:
+        _commit_partition(session, briefs[0])
+        return
+    parts = sorted(b["partition"] for b in briefs)
+    session.commit(
+        f"partitions {', '.join(map(str, parts))}",
+        metadata={"kind": "partitions", "partitions": json.dumps(parts),
+                  "rejections": json.dumps([r for b in briefs for r in b["rejections"]]),
+                  "work": sum(int(b["work"]) for b in briefs)},
+    )
+
+
+# The driver commits what has finished at most this often (and at the end): each icechunk commit costs the
+# driver ~20 ms of CPU that a 2-core machine takes from its workers. An interruption loses at most this much
+# finished work (it is solved again on resume); nothing half-written is ever committed.
+COMMIT_SECONDS = float(os.environ.get("REFSIM_COMMIT_SECONDS", "1.0"))
+
+
 def _run(client, repo, branch, spec, todo, bar, window: int) -> None:
     """Keep at most ``window`` partitions in flight, so the driver's memory does not grow with the build."""
     from distributed import as_completed
 
-    session = repo.writable_session(branch)
-    base = session  # forks of one session; each finished fork is merged into a fresh session and committed
+    base = repo.writable_session(branch)  # forks of one session; finished forks are merged and committed
     pending = iter(todo)
 
     def submit(p):
         return client.submit(run_partition, spec, p, base.fork(), key=f"refsim-{spec.version_id}-{p}", pure=False)
 
     queue = as_completed([submit(p) for p in itertools.islice(pending, window)])
-    for future in queue:
-        fork, brief = future.result()
-        session = repo.writable_session(branch)
-        session.merge(fork)
-        _commit_partition(session, brief)
-        future.release()
-        bar.update(1)
-        nxt = next(pending, None)
-        if nxt is not None:
-            queue.add(submit(nxt))
+    session, briefs, last = None, [], time.monotonic()
+    for batch in queue.batches():
+        for future in batch:
+            fork, brief = future.result()
+            session = session or repo.writable_session(branch)
+            session.merge(fork)
+            briefs.append(brief)
+            future.release()
+            bar.update(1)
+            nxt = next(pending, None)
+            if nxt is not None:
+                queue.add(submit(nxt))
+        if briefs and (time.monotonic() - last >= COMMIT_SECONDS or queue.is_empty()):
+            _commit_partitions(session, briefs)
+            session, briefs, last = None, [], time.monotonic()
+    if briefs:
+        _commit_partitions(session, briefs)
 
 
 def build_partition_share(spec: BuildSpec, out: Path | str, index: int, count: int, progress: bool = False) -> dict:
@@ -238,8 +282,9 @@ def describe_build_failure(err: BaseException) -> str | None:
 class _client:
     """A distributed Client: an existing scheduler, a given cluster, or an embedded LocalCluster."""
 
-    def __init__(self, workers: int, scheduler: str | None, cluster=None):
+    def __init__(self, workers: int, scheduler: str | None, cluster=None, processes: bool | None = None):
         self.workers, self.scheduler, self.given = workers, scheduler, cluster
+        self.processes = True if processes is None else processes
 
     def __enter__(self):
         from distributed import Client, LocalCluster
@@ -259,6 +304,11 @@ class _client:
             self.client = Client(self.given)
             return self.client
         os.environ.update({k: v for k, v in WORKER_ENV.items() if k.startswith("MALLOC")})
+        if not self.processes:  # one in-process worker: the driver's imports and compiled kernels are reused
+            self.cluster = LocalCluster(n_workers=1, threads_per_worker=self.workers, processes=False,
+                                        dashboard_address=":0", silence_logs=logging.CRITICAL)
+            self.client = Client(self.cluster)
+            return self.client
         self.cluster = LocalCluster(
             n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",  # any free port
             silence_logs=logging.CRITICAL, env=WORKER_ENV,  # shutdown races log errors

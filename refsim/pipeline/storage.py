@@ -9,6 +9,7 @@ chunk exists, records content checksums, commits, tags the version and moves
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -103,9 +104,16 @@ def start_build(repo: icechunk.Repository, spec: BuildSpec) -> str:
 
 
 def write_partition(store, result) -> None:
-    group = zarr.open_group(store, mode="r+")
-    for name, values in result.arrays.items():
-        group[name][result.start : result.stop] = values
+    """Write every variable of one partition, all at once on zarr's event loop (one round trip, not one per
+    variable: the variables are many and small, so the round trips were most of the time)."""
+
+    async def write():
+        group = await zarr.api.asynchronous.open_group(store=store, mode="r+")
+        arrays = {name: await group.getitem(name) for name in result.arrays}
+        await asyncio.gather(*(arrays[name].setitem(slice(result.start, result.stop), values)
+                               for name, values in result.arrays.items()))
+
+    sync(write())
 
 
 def written_chunks(store, name: str) -> set[str]:
@@ -146,18 +154,19 @@ def missing_chunks(group: zarr.Group) -> list[str]:
     return missing
 
 
+def _partition_commits(repo: icechunk.Repository, branch: str):
+    """The commits of a build that hold finished partitions (one each, or several in one commit)."""
+    return [s for s in repo.ancestry(branch=branch) if s.metadata.get("kind") in ("partition", "partitions")]
+
+
 def partition_rejections(repo: icechunk.Repository, branch: str) -> list[dict]:
     """The rejections recorded in the metadata of every partition commit of a build."""
-    out = []
-    for snap in repo.ancestry(branch=branch):
-        if snap.metadata.get("kind") == "partition":
-            out.extend(json.loads(snap.metadata.get("rejections", "[]")))
+    out = [r for snap in _partition_commits(repo, branch) for r in json.loads(snap.metadata.get("rejections", "[]"))]
     return sorted(out, key=lambda r: r["sample"])  # commit order is completion order
 
 
 def partition_work(repo: icechunk.Repository, branch: str) -> int:
-    return sum(int(s.metadata.get("work", 0)) for s in repo.ancestry(branch=branch)
-               if s.metadata.get("kind") == "partition")
+    return sum(int(s.metadata.get("work", 0)) for s in _partition_commits(repo, branch))
 
 
 class RejectionLimitError(RuntimeError):

@@ -76,7 +76,7 @@ def etdrk4_scalars(z: np.ndarray, step: float) -> list[np.ndarray]:
             step * (p1 - 3 * p2 + 4 * p3), step * (p2 - 2 * p3), step * (4 * p3 - p2)]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nonlinear(v, g, boundary_map, boundary_data, forcing, flux_rows, p1, p2, p3, f1, f2, f3, has_flux):
     out = np.dot(forcing, g) + v * (p1 + v * (p2 + p3 * v))
     if has_flux:
@@ -90,7 +90,7 @@ def _nonlinear(v, g, boundary_map, boundary_data, forcing, flux_rows, p1, p2, p3
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def etdrk4_interval_frames(v0, e, e2, q, c1, c2, c3, boundary_map, boundary_data, forcing, flux_rows,
                            poly, flux, data, steps_per_frame, num_frames):
     """Interior values at every frame, shape (num_frames, n); ``data[j]`` is the boundary data at

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def nonlinear_into(v, n, m, c1, c2, c3, u, out):
     """``out = m * rfft(p(irfft(v)))`` with ``p(u) = u (c1 + u (c2 + c3 u))``; ``u`` is (B, n) scratch."""
     np.fft.irfft(v, n, -1, None, u)
@@ -40,7 +40,7 @@ def nonlinear_into(v, n, m, c1, c2, c3, u, out):
             out[i, j] = out[i, j] * m[row, j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def etdrk4_frames(v0, n, e, e2, q, f1, f2, f3, m, c1, c2, c3, steps_per_frame, num_frames):
     batch, modes = v0.shape
     out = np.empty((batch, num_frames, n))
@@ -85,7 +85,7 @@ def etdrk4_frames(v0, n, e, e2, q, f1, f2, f3, m, c1, c2, c3, steps_per_frame, n
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ifrk4_frames(v0, n, e, e2, h, m, c1, c2, c3, steps_per_frame, num_frames):
     batch, modes = v0.shape
     out = np.empty((batch, num_frames, n))

@@ -33,7 +33,7 @@ _FRAMES = types.complex128[:, :, ::1]
 
 
 @njit(_FRAMES(NONLINEAR_FUNCTION, _C2, _C2, _C2, _C2, _C2, _C2, _C2, _F2, _C2, _I1, types.int64, types.int64),
-      cache=True)
+      cache=True, nogil=True)
 def etdrk4_system(nonlinear, v0, e, e2, q, f1, f2, f3, params, coef, dims, steps_per_frame, num_frames):
     """Cox-Matthews ETDRK4; returns the spectral frames, shape (B, num_frames, M)."""
     batch, m = v0.shape
@@ -65,7 +65,7 @@ def etdrk4_system(nonlinear, v0, e, e2, q, f1, f2, f3, params, coef, dims, steps
 
 
 @njit(_FRAMES(NONLINEAR_FUNCTION, _C2, _C2, _C2, types.float64, _F2, _C2, _I1, types.int64, types.int64),
-      cache=True)
+      cache=True, nogil=True)
 def ifrk4_system(nonlinear, v0, e, e2, h, params, coef, dims, steps_per_frame, num_frames):
     """Integrating-factor classical RK4; returns the spectral frames, shape (B, num_frames, M)."""
     batch, m = v0.shape

@@ -38,7 +38,7 @@ from .signatures import COUNTS, FIELD_FUNCTION, FRAMES, MATRIX, VEC
 from .tableau import gauss_legendre_rule
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def averaged_field(field, y, difference, parameters, nodes, weights, point, slope, out):
     """``out = sum_k w_k f(y + s_k difference)``."""
     out[:] = 0.0
@@ -51,7 +51,7 @@ def averaged_field(field, y, difference, parameters, nodes, weights, point, slop
 
 
 @njit(types.void(FIELD_FUNCTION, MATRIX, MATRIX, VEC, VEC, VEC, types.float64, types.int64,
-                 FRAMES, COUNTS, VEC), cache=True)
+                 FRAMES, COUNTS, VEC), cache=True, nogil=True)
 def avf_kernel(field, y0, params, nodes, weights, fractions, h, steps_per_frame, frames, evaluations, residual):
     batch, n = y0.shape
     q = nodes.shape[0]

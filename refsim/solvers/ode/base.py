@@ -95,7 +95,7 @@ def counters(batch: int):
     return np.zeros(batch, np.int64), np.zeros(batch, np.int64), np.zeros(batch), np.zeros(batch, np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def compensated_add(x, carry, scale, v):
     """``x += scale * v`` with Kahan compensation: the carried low-order part keeps
     round-off from accumulating linearly over long runs (Brouwer's law)."""

@@ -40,7 +40,7 @@ MAX_STEPS = 10_000_000
 MIN_RTOL = 1e-15
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def combine(y, h, weights, slopes, count, out):
     """``out = y + h sum_{j < count} weights[j] slopes[j]``."""
     for r in range(y.shape[0]):
@@ -50,7 +50,7 @@ def combine(y, h, weights, slopes, count, out):
         out[r] = y[r] + h * total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def error_norm(slopes, y, y_new, h, e3, e5, rtol, atol):
     n = y.shape[0]
     sum5, sum3 = 0.0, 0.0
@@ -67,7 +67,7 @@ def error_norm(slopes, y, y_new, h, e3, e5, rtol, atol):
     return abs(h) * sum5 / np.sqrt(n * (sum5 + 0.01 * sum3))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def initial_step(field, y, parameters, f0, rtol, atol, span, work, f1):
     """Hairer's starting-step heuristic (HNW I, Sec. II.4) for an order-8 method."""
     n = y.shape[0]
@@ -94,7 +94,7 @@ def initial_step(field, y, parameters, f0, rtol, atol, span, work, f1):
 
 
 @njit(types.void(FIELD_FUNCTION, MATRIX, MATRIX, MATRIX, VEC, VEC, VEC, VEC, MATRIX, types.float64,
-                 types.float64, types.float64, types.float64, FRAMES, COUNTS, COUNTS, COUNTS), cache=True)
+                 types.float64, types.float64, types.float64, FRAMES, COUNTS, COUNTS, COUNTS), cache=True, nogil=True)
 def dop853_kernel(field, y0, params, a, b, c, e3, e5, d, frame_interval, rtol, atol, fixed_step,
                   frames, steps, rejected, evaluations):
     batch, n = y0.shape

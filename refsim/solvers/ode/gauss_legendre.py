@@ -34,7 +34,7 @@ from .tableau import ButcherTableau, gauss_legendre_tableau
 
 
 @njit(types.void(FIELD_FUNCTION, MATRIX, MATRIX, MATRIX, VEC, types.float64, types.int64,
-                 FRAMES, COUNTS, VEC), cache=True)
+                 FRAMES, COUNTS, VEC), cache=True, nogil=True)
 def collocation_kernel(field, y0, params, a, b, h, steps_per_frame, frames, evaluations, residual):
     batch, n = y0.shape
     s = b.shape[0]

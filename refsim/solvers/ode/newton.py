@@ -13,7 +13,7 @@ EPS = np.finfo(np.float64).eps
 MAX_ITERATIONS = 40
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def jacobian(field, y, params, out, work, plus, minus):
     """Central-difference Jacobian ``out[:, k] = (f(y + d e_k) - f(y - d e_k)) / 2d``
     with ``d = eps^(1/3) max(1, |y_k|)``, the step that balances truncation and
@@ -32,7 +32,7 @@ def jacobian(field, y, params, out, work, plus, minus):
             out[r, k] = (plus[r] - minus[r]) / (up + down)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lu_factor(m, pivots):
     """In-place LU factorisation with partial pivoting (``m`` becomes L\\U)."""
     n = m.shape[0]
@@ -54,7 +54,7 @@ def lu_factor(m, pivots):
                 m[r, c] -= factor * m[k, c]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lu_solve(m, pivots, rhs):
     """Solve ``M x = rhs`` in place from the factors of ``lu_factor``."""
     n = m.shape[0]
@@ -71,7 +71,7 @@ def lu_solve(m, pivots, rhs):
         rhs[r] /= m[r, r]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def max_abs(v):
     largest = 0.0
     for k in range(v.shape[0]):

@@ -56,7 +56,7 @@ def symmetric_coefficients(first_half: tuple[str, ...]) -> np.ndarray:
 
 
 @njit(types.void(HALF_FUNCTION, HALF_FUNCTION, MATRIX, MATRIX, VEC, VEC, types.float64, types.int64,
-                 FRAMES, COUNTS), cache=True)
+                 FRAMES, COUNTS), cache=True, nogil=True)
 def composition_kernel(force, velocity, y0, params, kicks, drifts, h, steps_per_frame, frames, evaluations):
     batch, dimension = y0.shape
     n = dimension // 2

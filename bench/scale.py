@@ -8,15 +8,17 @@ build computes everything.
 
 1. Throughput: each of ``THROUGHPUT_CASES`` (a light Burgers recipe, N = 32, 9 frames, tolerance 1e-9,
    partitions of 8, ~25 ms per certified trajectory; and Kuramoto-Sivashinsky on target 1's domain, a
-   partition ~1 s of solving) with 1 and with 2 worker processes (``processes=True``: the comparison is
-   of worker processes; a small build's default, threads of the driver, is target 4's). In each
-   subprocess, after the driver's own numba warm-up (reported, not timed): (a) the start of a
-   LocalCluster alone as ``build`` makes it (W workers ready) and its close; (b) a tiny build of the same
-   recipe with ``TINY_SAMPLES`` trajectories (one partition): the fixed cost of a build (cluster start and
-   close, worker imports and numba cache loads, template, finalize); (c) the full build. Wall time
-   is that of the ``build(...)`` call. Throughput = trajectories / wall; "net" = (N - tiny) /
-   (wall - tiny wall), the rate once the fixed cost is paid. Scaling efficiency = t1 / (2 t2), on
-   the wall times and on the net times. One run each (no repeats: a build takes 10-30 s).
+   partition ~1 s of solving) with 1 and with 2 workers, twice: the default (``processes=None``: auto,
+   threads of the driver for one worker or at most 8 partitions per worker, processes beyond; target 5's
+   row) and worker processes (``processes=True``, for comparison). In each subprocess, after the driver's
+   own numba warm-up (reported, not timed):
+   (a) for processes, the start of a LocalCluster alone as ``build`` makes it (W workers ready) and its
+   close; (b) a tiny build of the same recipe with ``TINY_SAMPLES`` trajectories (one partition): the
+   fixed cost of a build (cluster start and close, worker imports and numba cache loads, template,
+   finalize); (c) the full build. Wall time is that of the ``build(...)`` call. Throughput =
+   trajectories / wall; "net" = (N - tiny) / (wall - tiny wall), the rate once the fixed cost is paid.
+   Scaling efficiency = t1 / (2 t2), on the wall times and on the net times. One run each (no repeats:
+   a build takes 10-30 s).
 2. Worker memory: ``MEMORY_RECIPE`` (Burgers, N = 16, 5 frames, tolerance 1e-6, partitions of 50;
    cheaper per trajectory, not fewer) built with 2 workers for ``MEMORY_SAMPLES`` = 100 and 10 000
    trajectories. While the build subprocess runs, this process samples the resident set size of
@@ -24,7 +26,9 @@ build computes everything.
    spawn) every 0.2 s with psutil, and also reads each process's kernel high-water mark VmHWM
    (``/proc/<pid>/status``, the true peak RSS, which sampling can miss). Reported: the largest
    worker peak and the driver's peak for both sizes, their ratio, and for 10 000 the mean worker RSS
-   at 25/50/75/100 % of the build (flat = nothing accumulates per partition).
+   at 25/50/75/100 % of the build (flat = nothing accumulates per partition). The same two builds again
+   with the workers as threads of the driver (``--worker-kind threads``, which auto does not choose for
+   10 000): the driver's peak, for information.
 
 3. A 2D batch (target 5's memory budget): ``NS_RECIPE``, Navier-Stokes 256^2, 4 trajectories in
    partitions of 2 on 2 workers, worker peak RSS as above, against the recipe's memory budget
@@ -89,6 +93,7 @@ NS_RECIPE = {
     "solver": {"steps_per_frame": 4, "memory_mib": 1024},
 }
 WORKER_COUNTS = (1, 2)
+WORKER_KINDS = (("default (auto)", None), ("processes", True))  # build(processes=...): None is auto
 SAMPLE_INTERVAL = 0.2  # seconds between RSS samples
 OTHER_LOAD_WARN = 0.25  # cores used by other processes during a measurement above which it is flagged
 
@@ -104,7 +109,7 @@ out = {}
 t = time.perf_counter()
 pipeline.warm_up("etdrk4")
 out["warm_up"] = time.perf_counter() - t
-if job.get("cluster"):
+if job.get("cluster"):  # a process LocalCluster alone: its start-up
     from distributed import Client, LocalCluster
     os.environ.update({k: v for k, v in pipeline.WORKER_ENV.items() if k.startswith("MALLOC")})
     t = time.perf_counter()
@@ -293,48 +298,64 @@ def bench_scale(args, say: Callable[[str], None], targets: list[dict] | None = N
                         setting=f"{mib(w_small)} -> {mib(w_large)} MiB", error=estimates[large], wall=float("nan"),
                         rate=float("nan"), cores="2", ratio=f"{w_large / w_small:.2f}x",
                         target=f"flat (<= 1.1x): {'met' if flat else 'NOT met'}"))
+    # the same builds with the 2 workers as threads of the driver (--worker-kind threads): the driver's peak
+    threaded = {}
+    for count in memory_samples:
+        run = run_driver({"workers": 2, "processes": False, "builds": [["full", recipe(m, count)]]}, sample=True)
+        threaded[count] = run.peaks("driver")[0]
+        say(f"  {count} traj., 2 worker threads in the driver: build {run.result['full']['wall']:.1f} s; "
+            f"driver peak RSS {mib(threaded[count])} MiB; {load_note(run)}")
+    growth = threaded[large] / threaded[small]
+    targets.append(dict(problem="", method="peak driver RSS, 2 worker threads",
+                        setting=f"{mib(threaded[small])} -> {mib(threaded[large])} MiB", error=estimates[large],
+                        wall=float("nan"), rate=float("nan"), cores="2", ratio=f"{growth:.2f}x",
+                        target="(for information: auto uses processes here)"))
     bench_ns_memory(say, rows, targets)
     return rows
 
 
 def throughput_case(label: str, base: dict, n: int, say: Callable[[str], None], rows: list[list[str]],
                     targets: list[dict]) -> None:
-    """Build ``n`` trajectories of ``base`` with 1 and with 2 worker processes; target 5's speed-up."""
+    """Build ``n`` trajectories of ``base`` with 1 and with 2 workers, of the default kind (auto) and as
+    worker processes; target 5's speed-up is the default's."""
     say(f"  throughput recipe: {label}; {n} trajectories in partitions of {base['partition_size']}, "
-        f"{base['time']['frames']} frames, tolerance {base['tolerance']:g}; worker processes")
-    walls, nets, estimates = {}, {}, {}
-    for w in WORKER_COUNTS:
-        job = {"workers": w, "cluster": True,
-               "builds": [["tiny", recipe(base, TINY_SAMPLES)], ["full", recipe(base, n)]]}
-        run = run_driver(job)
-        r = run.result
-        tiny, full = r["tiny"], r["full"]
-        walls[w] = full["wall"]
-        estimates[w] = full["estimate"]
-        nets[w] = (full["wall"] - tiny["wall"]) / (full["samples"] - tiny["samples"])
-        say(f"  {w} worker(s): LocalCluster start {r['cluster_start']:.2f} s (close {r['cluster_close']:.2f} s); "
-            f"tiny build ({TINY_SAMPLES} traj.) {tiny['wall']:.2f} s; full build {full['wall']:.2f} s "
-            f"({full['partitions']} partitions, {full['certified']} certified, {rejected(full)} rejected, largest "
-            f"estimate {full['estimate']:.1e}); driver numba warm-up {r['warm_up']:.2f} s (untimed)")
-        say(f"    {load_note(run)}")
-        rows.append([f"build, {w} worker{'s' if w > 1 else ''}", f"{n} traj. ({label})",
-                     f"{full['wall']:.2f}", f"{n / full['wall']:.1f} traj/s (net {1 / nets[w]:.1f})", "", ""])
-        rows.append(["", "  fixed cost: tiny build / cluster start", f"{tiny['wall']:.2f} / {r['cluster_start']:.2f}",
-                     "", "", ""])
-    eff_wall = walls[1] / (2 * walls[2])
-    eff_net = nets[1] / (2 * nets[2])
-    speedup, speedup_net = walls[1] / walls[2], nets[1] / nets[2]
-    say(f"  2 workers vs 1: {speedup:.2f}x on build wall time, {speedup_net:.2f}x net of the fixed cost (target >= "
-        f"1.8x); scaling efficiency t1 / (2 t2): {eff_wall:.2f} (net {eff_net:.2f})")
-    rows.append(["", "speed-up t1/t2 (efficiency t1/(2 t2))", "", f"{speedup:.2f}x (net {speedup_net:.2f}x)",
-                 "", f"{eff_wall:.2f} (net {eff_net:.2f})"])
-    for w in WORKER_COUNTS:
-        targets.append(dict(problem=f"scale: {label}, {n} traj." if w == 1 else "",
-                            method=f"refsim build, {w} worker{'s' if w > 1 else ''}",
-                            setting=f"tol {base['tolerance']:g}",
-                            error=estimates[w], wall=walls[w], rate=n / walls[w], cores=str(w),
-                            ratio="" if w == 1 else f"{speedup:.2f}x (net {speedup_net:.2f}x)",
-                            target="" if w == 1 else f">= 1.8x: {'met' if speedup >= 1.8 else 'NOT met'}"))
+        f"{base['time']['frames']} frames, tolerance {base['tolerance']:g}")
+    for kind, processes in WORKER_KINDS:
+        walls, nets, estimates = {}, {}, {}
+        for w in WORKER_COUNTS:
+            job = {"workers": w, "cluster": processes is True, "processes": processes,
+                   "builds": [["tiny", recipe(base, TINY_SAMPLES)], ["full", recipe(base, n)]]}
+            run = run_driver(job)
+            r = run.result
+            tiny, full = r["tiny"], r["full"]
+            walls[w] = full["wall"]
+            estimates[w] = full["estimate"]
+            nets[w] = (full["wall"] - tiny["wall"]) / (full["samples"] - tiny["samples"])
+            start = (f"process LocalCluster start {r['cluster_start']:.2f} s (close {r['cluster_close']:.2f} s); "
+                     if "cluster_start" in r else "")
+            say(f"  {kind}, {w} worker(s): {start}tiny build ({TINY_SAMPLES} traj.) {tiny['wall']:.2f} s; full "
+                f"build {full['wall']:.2f} s ({full['partitions']} partitions, {full['certified']} certified, "
+                f"{rejected(full)} rejected, largest estimate {full['estimate']:.1e}); driver numba warm-up "
+                f"{r['warm_up']:.2f} s (untimed)")
+            say(f"    {load_note(run)}")
+            rows.append([f"build, {w} worker{'s' if w > 1 else ''}, {kind}", f"{n} traj. ({label})",
+                         f"{full['wall']:.2f}", f"{n / full['wall']:.1f} traj/s (net {1 / nets[w]:.1f})", "", ""])
+            rows.append(["", "  fixed cost: tiny build", f"{tiny['wall']:.2f}", "", "", ""])
+        eff_wall = walls[1] / (2 * walls[2])
+        eff_net = nets[1] / (2 * nets[2])
+        speedup, speedup_net = walls[1] / walls[2], nets[1] / nets[2]
+        say(f"  {kind}: 2 workers vs 1: {speedup:.2f}x on build wall time, {speedup_net:.2f}x net of the fixed cost "
+            f"(target >= 1.8x); scaling efficiency t1 / (2 t2): {eff_wall:.2f} (net {eff_net:.2f})")
+        rows.append(["", "speed-up t1/t2 (efficiency t1/(2 t2))", "", f"{speedup:.2f}x (net {speedup_net:.2f}x)",
+                     "", f"{eff_wall:.2f} (net {eff_net:.2f})"])
+        verdict = f">= 1.8x: {'met' if speedup >= 1.8 else 'NOT met'}" if processes is None else "(for comparison)"
+        for w in WORKER_COUNTS:
+            targets.append(dict(problem=f"scale: {label}, {n} traj." if w == 1 and processes is None else "",
+                                method=f"refsim build, {w} worker{'s' if w > 1 else ''}, {kind}",
+                                setting=f"tol {base['tolerance']:g}",
+                                error=estimates[w], wall=walls[w], rate=n / walls[w], cores=str(w),
+                                ratio="" if w == 1 else f"{speedup:.2f}x (net {speedup_net:.2f}x)",
+                                target="" if w == 1 else verdict))
 
 
 def bench_ns_memory(say: Callable[[str], None], rows: list[list[str]], targets: list[dict]) -> None:

@@ -26,7 +26,7 @@ def main():
 @click.option("--worker-kind", type=click.Choice(["auto", "threads", "processes"]), default="auto",
               show_default=True,
               help="embedded LocalCluster: worker processes, or threads of this process (no start-up cost); "
-                   "auto: threads while each worker has at most two partitions to build, processes beyond")
+                   "auto: threads for one worker or at most 8 partitions per worker, processes beyond")
 @click.option("--scheduler", default=None, help="address of an existing Dask scheduler to use instead")
 @click.option("--cluster", "cluster_kind", type=click.Choice(["slurm", "pbs"]), default=None,
               help="start a Dask cluster on a batch system (dask-jobqueue) and scale it to the work: one job per "

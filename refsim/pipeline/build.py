@@ -139,11 +139,13 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
 
 
 # A worker process costs ~2-3 s before its first task (spawn, import refsim and its libraries, load the
-# compiled kernels); threads of this process cost nothing but share the GIL: the compiled kernels release
-# it, the Python around them (certificate analysis, encoding) does not, so two threads reach ~1.5x one
-# and two processes up to ~1.9x on long builds. Threads win while every worker has at most this many
-# partitions to do.
-THREADED_PARTITIONS_PER_WORKER = 2
+# compiled kernels); threads of the driver cost nothing but share the GIL: the compiled kernels release it,
+# the Python around them (sampling, certificate analysis, encoding) does not. Measured on 2 cores with 2
+# workers (bench/PROFILE.md section 9): 16 Kuramoto-Sivashinsky partitions, threads 16.2 s, processes
+# 18.6 s; 96 light Burgers partitions, 13.6 s and 14.9 s; 600 partitions of 50 tiny Burgers trajectories,
+# 80 s and 64 s (the GIL's share wins once the start-up is amortised). So threads for a build of a few
+# partitions per worker (or one worker), processes beyond.
+THREADED_PARTITIONS_PER_WORKER = 8
 
 
 def use_processes(partitions: int, workers: int) -> bool:
@@ -279,6 +281,13 @@ def describe_build_failure(err: BaseException) -> str | None:
     return None
 
 
+# Dask's workers keep their last low-level-log-length stimuli (default 1000), and each task's stimulus holds
+# its arguments: the spec and the icechunk fork the partition was written into, with its change set. A long
+# build's driver (threads) or workers (processes) then held ~330 finished partitions' forks: measured with
+# 2 worker threads, 600 partitions, driver +80 MiB and growing; with 50 stimuli +38 MiB and levelling off.
+EMBEDDED_CONFIG = {"distributed.admin.low-level-log-length": 50}
+
+
 class _client:
     """A distributed Client: an existing scheduler, a given cluster, or an embedded LocalCluster."""
 
@@ -287,6 +296,7 @@ class _client:
         self.processes = True if processes is None else processes
 
     def __enter__(self):
+        import dask
         from distributed import Client, LocalCluster
 
         self.cluster = None
@@ -304,22 +314,27 @@ class _client:
             self.client = Client(self.given)
             return self.client
         os.environ.update({k: v for k, v in WORKER_ENV.items() if k.startswith("MALLOC")})
-        if not self.processes:  # one in-process worker: the driver's imports and compiled kernels are reused
-            self.cluster = LocalCluster(n_workers=1, threads_per_worker=self.workers, processes=False,
-                                        dashboard_address=":0", silence_logs=logging.CRITICAL)
+        self.config = dask.config.set(EMBEDDED_CONFIG)  # for the cluster's lifetime; its workers inherit it
+        try:
+            if not self.processes:  # one in-process worker: the driver's imports and compiled kernels are reused
+                self.cluster = LocalCluster(n_workers=1, threads_per_worker=self.workers, processes=False,
+                                            dashboard_address=":0", silence_logs=logging.CRITICAL)
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",  # any port
+                    silence_logs=logging.CRITICAL, env=WORKER_ENV,  # shutdown races log errors
+                )
             self.client = Client(self.cluster)
-            return self.client
-        self.cluster = LocalCluster(
-            n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",  # any free port
-            silence_logs=logging.CRITICAL, env=WORKER_ENV,  # shutdown races log errors
-        )
-        self.client = Client(self.cluster)
+        except BaseException:
+            self.config.__exit__(None, None, None)
+            raise
         return self.client
 
     def __exit__(self, *exc):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+            self.config.__exit__(None, None, None)
         return False
 
 

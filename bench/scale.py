@@ -1,10 +1,10 @@
 """The case ``scale``: whole refsim builds on a Dask LocalCluster, throughput and worker memory.
 
 Every build is the real pipeline (``parse_recipe`` -> ``build_spec`` -> ``build(spec, out, workers=W)``,
-an embedded LocalCluster of W single-threaded worker processes, icechunk store, commits of the finished
-partitions at most once a second, final certificate), run in a fresh Python subprocess (``python -c``, so the spawned
-workers import only refsim, not this benchmark) into a fresh temporary directory, so every
-build computes everything.
+an embedded LocalCluster of W worker threads or single-threaded worker processes, icechunk store, commits of the
+finished partitions at most once a second, final certificate), run in a fresh Python subprocess (``python -c``,
+so spawned workers import only refsim, not this benchmark) into a fresh temporary directory, so every build
+computes everything.
 
 1. Throughput: each of ``THROUGHPUT_CASES`` (a light Burgers recipe, N = 32, 9 frames, tolerance 1e-9,
    partitions of 8, ~25 ms per certified trajectory; and Kuramoto-Sivashinsky on target 1's domain, a
@@ -255,7 +255,8 @@ def bench_scale(args, say: Callable[[str], None], targets: list[dict] | None = N
     ncpu = os.cpu_count()
     load = os.getloadavg()
     say(f"\n[scale] full refsim builds (parse_recipe -> build_spec -> build, embedded Dask LocalCluster, "
-        f"single-threaded worker processes); {ncpu} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        f"workers as threads of the driver or single-threaded processes); {ncpu} CPUs, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if load[0] > 0.5 * ncpu:
         say(f"  note: the load average is high for {ncpu} CPUs before this case starts (other processes, or the "
             "cases before it); the numbers below are pessimistic")

@@ -193,6 +193,35 @@ def test_threaded_and_process_clusters_write_the_same_store(tmp_path):
     assert not use_processes(1000, 1)
 
 
+def test_light_partitions_are_grouped_into_fewer_tasks_with_the_same_store(tmp_path, monkeypatch):
+    """Once the first tasks show that a partition is light, several go into one Dask task; the store is the
+    one that a task per partition writes, byte for byte, with every partition and its work recorded."""
+    from refsim.pipeline import build as pipeline
+
+    data = _heat(name="grouped", samples=40, partition_size=1)  # 40 partitions of a few ms each
+    spec = build_spec(parse_recipe(data))
+    monkeypatch.setattr(pipeline, "TASK_SECONDS", 0.0)  # no grouping: a task per partition
+    single = build(spec, tmp_path / "single", workers=1, progress=False, processes=False)
+    monkeypatch.setattr(pipeline, "TASK_SECONDS", 60.0)  # every partition is "light"
+    grouped = build(spec, tmp_path / "grouped", workers=1, progress=False, processes=False)
+    assert single.tasks_run == 40 and grouped.partitions_run == 40 and grouped.tasks_run < 20
+    a, b = refsim.open(single.path), refsim.open(grouped.path)
+    for name in a.data_vars:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+    assert a.attrs["manifest"] == b.attrs["manifest"]
+    repo = storage.open_repository(grouped.path, create=False)
+    branch = storage.build_branch(spec.version_id)
+    assert storage.completed_partitions(repo, branch, spec) == set(range(40))
+    assert storage.partition_work(repo, branch) == grouped.summary["work_point_steps"] == \
+        single.summary["work_point_steps"]
+    # the size rule: by time (TASK_SECONDS per task), at most MAX_GROUP, smaller towards the end, 1 before timings
+    assert pipeline.group_size(None, 100, 2) == 1
+    assert pipeline.group_size(60.0 / 3, 100, 2) == 3
+    assert pipeline.group_size(1e-6, 10_000, 2) == pipeline.MAX_GROUP
+    assert pipeline.group_size(1e-6, 16, 2) == 2 and pipeline.group_size(1e-6, 7, 2) == 1
+    assert pipeline.group_size(120.0, 100, 2) == 1  # heavy partitions stay alone
+
+
 def test_batched_commit_records_each_partition_and_its_rejections(tmp_path):
     """Several partitions merged into one commit: the completed set, the work and the rejections of each."""
     from refsim.pipeline.build import _commit_partitions

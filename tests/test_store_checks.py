@@ -188,3 +188,21 @@ def refsim_recipe(name):
     from refsim.schemas.recipe import load_recipe
 
     return load_recipe(name)
+
+
+@pytest.mark.parametrize("block", [1, 200, 64 * 2**20])
+def test_manifest_read_in_blocks_is_every_chunks_own_checksum(block, monkeypatch):
+    """The manifest reads whole chunk rows at a time; each entry is still the checksum of that chunk alone,
+    for ragged last chunks, several chunked axes and a 0-d array, whatever the block size."""
+    from refsim.pipeline import storage
+
+    group = zarr.open_group(zarr.storage.MemoryStore(), mode="w")
+    rng = np.random.default_rng(0)
+    group.create_array("a", shape=(23, 7, 5), chunks=(4, 3, 5), dtype="f8")[...] = rng.random((23, 7, 5))
+    group.create_array("b", shape=(10,), chunks=(3,), dtype="i4")[...] = np.arange(10)
+    group.create_array("c", shape=(), dtype="f8")[...] = 3.0
+    monkeypatch.setattr(storage, "CHECKSUM_BLOCK_BYTES", block)
+    one_by_one = {name: {".".join(map(str, i)): storage.chunk_checksum(array, i)
+                         for i in np.ndindex(*array.cdata_shape)} for name, array in group.arrays()}
+    assert storage.chunk_checksums(group) == one_by_one
+    assert {k: len(v) for k, v in one_by_one.items()} == {"a": 18, "b": 4, "c": 1}

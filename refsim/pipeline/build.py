@@ -4,7 +4,6 @@ final tagged commit. Re-running an interrupted build resumes it."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
@@ -36,6 +35,7 @@ class BuildReport:
     summary: dict
     reused: bool = False
     partitions_run: int = 0
+    tasks_run: int = 0  # Dask tasks: light partitions are grouped, several to a task
     rejections: list[dict] = field(default_factory=list)
 
 
@@ -61,6 +61,17 @@ def run_partition(spec: BuildSpec, partition: int, fork):
         result = solve_partition(spec, partition)
     storage.write_partition(fork.store, result)
     return fork, _brief(result)
+
+
+def run_partitions(spec: BuildSpec, partitions: list[int], fork):
+    """Dask task: :func:`run_partition` for several partitions, one after another, into one fork; each brief
+    carries the seconds its partition took (the driver sizes the next groups by them)."""
+    briefs = []
+    for p in partitions:
+        start = time.perf_counter()
+        fork, brief = run_partition(spec, p, fork)
+        briefs.append({**brief, "seconds": time.perf_counter() - start})
+    return fork, briefs
 
 
 def _brief(result: PartitionResult) -> dict:
@@ -126,16 +137,18 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
         branch = storage.start_build(repo, spec)
         done = storage.completed_partitions(repo, branch, spec)
         todo = [p for p in range(spec.num_partitions) if p not in done]
+        tasks = 0
         if todo:
             warm_up(spec.method, spec.kind, spec.interval is not None)
             if processes is None:
                 processes = use_processes(len(todo), workers)
             with _client(min(workers, len(todo)), scheduler, cluster, processes) as client, \
                     _progress(spec.num_partitions, len(done), progress) as bar:
-                _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1))
+                tasks = _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1), workers=workers)
         summary = storage.finalize(repo, branch, spec, annotate)
     rejections = storage.partition_rejections(repo, branch)
-    return BuildReport(path, spec.version_id, summary, partitions_run=len(todo), rejections=rejections)
+    return BuildReport(path, spec.version_id, summary, partitions_run=len(todo), rejections=rejections,
+                       tasks_run=tasks)
 
 
 # A worker process costs ~2-3 s before its first task (spawn, import refsim and its libraries, load the
@@ -181,34 +194,61 @@ def _commit_partitions(session, briefs: list[dict]) -> None:
 COMMIT_SECONDS = float(os.environ.get("REFSIM_COMMIT_SECONDS", "1.0"))
 
 
-def _run(client, repo, branch, spec, todo, bar, window: int) -> None:
-    """Keep at most ``window`` partitions in flight, so the driver's memory does not grow with the build."""
+# Partitions per Dask task: a light partition (a few ms to a few hundred ms of solving) costs the driver about
+# as much as a heavy one (scheduling, merging its fork: ~30 ms of CPU per task on a 2-core machine, which the
+# workers lose), so once the first tasks have shown how long a partition takes, several light partitions go
+# into one task of about TASK_SECONDS, at most MAX_GROUP; near the end groups shrink so no worker is left
+# with a long tail. A heavy partition stays a task of its own. An interruption loses at most the tasks in flight.
+TASK_SECONDS = float(os.environ.get("REFSIM_TASK_SECONDS", "1.0"))
+MAX_GROUP = 16
+
+
+def group_size(seconds_per_partition: float | None, remaining: int, workers: int) -> int:
+    """How many partitions the next task gets."""
+    if not seconds_per_partition or TASK_SECONDS <= 0:
+        return 1
+    by_time = int(TASK_SECONDS / seconds_per_partition)
+    by_tail = remaining // (4 * max(workers, 1))  # the last quarter of each worker's share in smaller tasks
+    return max(1, min(MAX_GROUP, by_time, by_tail))
+
+
+def _run(client, repo, branch, spec, todo, bar, window: int, workers: int = 1) -> int:
+    """Keep at most ``window`` tasks in flight, so the driver's memory does not grow with the build; returns
+    the number of tasks."""
     from distributed import as_completed
 
     base = repo.writable_session(branch)  # forks of one session; finished forks are merged and committed
-    pending = iter(todo)
+    pending = list(reversed(todo))  # popped from the end: in order
+    solved, seconds, tasks = 0, 0.0, 0
 
-    def submit(p):
-        return client.submit(run_partition, spec, p, base.fork(), key=f"refsim-{spec.version_id}-{p}", pure=False)
+    def submit():
+        nonlocal tasks
+        size = group_size(seconds / solved if solved else None, len(pending), workers)
+        group = [pending.pop() for _ in range(min(size, len(pending)))]
+        tasks += 1
+        return client.submit(run_partitions, spec, group, base.fork(), key=f"refsim-{spec.version_id}-{group[0]}",
+                             pure=False)
 
-    queue = as_completed([submit(p) for p in itertools.islice(pending, window)])
+    queue = as_completed([submit() for _ in range(min(window, len(pending)))])
     session, briefs, last = None, [], time.monotonic()
     for batch in queue.batches():
         for future in batch:
-            fork, brief = future.result()
+            fork, done = future.result()
             session = session or repo.writable_session(branch)
             session.merge(fork)
-            briefs.append(brief)
+            for brief in done:
+                solved, seconds = solved + 1, seconds + brief.pop("seconds")
+            briefs.extend(done)
             future.release()
-            bar.update(1)
-            nxt = next(pending, None)
-            if nxt is not None:
-                queue.add(submit(nxt))
+            bar.update(len(done))
+            if pending:
+                queue.add(submit())
         if briefs and (time.monotonic() - last >= COMMIT_SECONDS or queue.is_empty()):
             _commit_partitions(session, briefs)
             session, briefs, last = None, [], time.monotonic()
     if briefs:
         _commit_partitions(session, briefs)
+    return tasks
 
 
 def build_partition_share(spec: BuildSpec, out: Path | str, index: int, count: int, progress: bool = False) -> dict:

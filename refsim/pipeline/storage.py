@@ -149,12 +149,30 @@ def chunk_checksum(array: zarr.Array, index: tuple[int, ...]) -> str:
     return hashlib.sha256(np.ascontiguousarray(array[region]).tobytes()).hexdigest()
 
 
+# chunk_checksums reads blocks of whole chunk rows (along the first axis) of at most this many bytes: one zarr
+# read per block instead of one per chunk (768 light Burgers trajectories, ~2000 chunks: 0.94 s -> 0.40 s)
+CHECKSUM_BLOCK_BYTES = 64 * 2**20
+
+
 def chunk_checksums(group: zarr.Group) -> dict[str, dict[str, str]]:
-    """Checksums of every chunk, by variable and chunk index ``"i.j.k"``."""
-    return {
-        name: {".".join(map(str, index)): chunk_checksum(array, index) for index in np.ndindex(*array.cdata_shape)}
-        for name, array in sorted(group.arrays())
-    }
+    """Checksums of every chunk, by variable and chunk index ``"i.j.k"``: each :func:`chunk_checksum`."""
+    return {name: _array_checksums(array) for name, array in sorted(group.arrays())}
+
+
+def _array_checksums(array: zarr.Array) -> dict[str, str]:
+    if array.ndim == 0:
+        return {"": chunk_checksum(array, ())}
+    row = array.chunks[0] * int(np.prod(array.shape[1:], dtype=np.int64)) * array.dtype.itemsize
+    rows = max(1, CHECKSUM_BLOCK_BYTES // max(row, 1))
+    sums = {}
+    for first in range(0, array.cdata_shape[0], rows):
+        stop = min(first + rows, array.cdata_shape[0])
+        block = array[first * array.chunks[0]:min(stop * array.chunks[0], array.shape[0])]
+        for index in np.ndindex(stop - first, *array.cdata_shape[1:]):
+            region = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, array.chunks, block.shape))
+            key = ".".join(map(str, (first + index[0], *index[1:])))
+            sums[key] = hashlib.sha256(np.ascontiguousarray(block[region]).tobytes()).hexdigest()
+    return sums
 
 
 def missing_chunks(group: zarr.Group) -> list[str]:

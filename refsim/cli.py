@@ -81,6 +81,8 @@ def generate(recipe, out, workers, worker_kind, scheduler, cluster_kind, cluster
         raise
     except (RejectionLimitError, BuildLockedError) as err:
         _fail(str(err), 1)
+    except KeyboardInterrupt:
+        _fail("interrupted; the partitions committed so far are kept: run the same command again to resume", 130)
     except Exception as err:  # noqa: BLE001 - storage and cluster failures: one line, the work is kept
         from .pipeline.build import describe_build_failure
 
@@ -91,7 +93,8 @@ def generate(recipe, out, workers, worker_kind, scheduler, cluster_kind, cluster
     finally:
         if cluster is not None:
             cluster.close()
-    state = "already built; nothing to do" if report.reused else f"built, {report.partitions_run} partitions run"
+    state = "already built; nothing to do" if report.reused else f"built, {report.partitions_run} partitions run" + \
+        (f" on {report.ran_on}" if report.ran_on else "")
     click.echo(f"store: {report.path.resolve()}")
     click.echo(f"version: {report.version_id} ({state})")
     click.echo(format_certificate(report.summary))

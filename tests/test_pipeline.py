@@ -178,6 +178,7 @@ def test_threaded_and_process_clusters_write_the_same_store(tmp_path):
     spec = build_spec(parse_recipe(data))
     threads = build(spec, tmp_path / "threads", workers=2, progress=False, processes=False)
     procs = build(spec, tmp_path / "procs", workers=2, progress=False, processes=True)
+    assert (threads.ran_on, procs.ran_on) == ("2 worker threads", "2 worker processes")
     a, b = refsim.open(threads.path), refsim.open(procs.path)
     for name in a.data_vars:
         np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)

@@ -200,6 +200,32 @@ def test_second_build_of_same_version_is_refused(tmp_path):
     assert subprocess.run(CLI + ["verify", str(tmp_path / "locked")], capture_output=True).returncode == 0
 
 
+def test_ctrl_c_stops_a_process_build_in_one_line_and_it_resumes(tmp_path):
+    """Ctrl-C in a terminal signals the whole process group: the driver stops with one line (no traceback from
+    it or from its worker processes), keeps what is committed, and the same command finishes the build."""
+    from refsim.schemas.recipe import load_recipe
+    from refsim.schemas.spec import build_spec
+
+    recipe = _write(tmp_path, name="interrupted", samples=200, partition_size=2)  # 100 partitions
+    version = build_spec(*load_recipe(str(recipe))).version_id
+    proc = subprocess.Popen(CLI + ["generate", str(recipe), "--out", str(tmp_path), "--quiet", "--worker-kind",
+                                   "processes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 240
+    while _partition_commits(tmp_path / "interrupted", version) < 1:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err.strip() == "error: interrupted; the partitions committed so far are kept: run the same command " \
+                          "again to resume"
+    resumed = _generate(recipe, tmp_path)
+    assert resumed.returncode == 0 and "certified 200/200" in resumed.stdout, resumed.stderr
+    assert "partitions run" in resumed.stdout and "(built, 100 partitions run" not in resumed.stdout
+
+
 def test_read_only_directory_gives_clear_message(tmp_path):
     if os.geteuid() == 0:
         target = Path("/proc/refsim-cannot-write-here")  # root ignores permission bits; /proc refuses all

@@ -36,6 +36,7 @@ class BuildReport:
     reused: bool = False
     partitions_run: int = 0
     tasks_run: int = 0  # Dask tasks: light partitions are grouped, several to a task
+    ran_on: str = ""  # "2 worker processes", "2 worker threads", a scheduler's address, "the batch cluster"
     rejections: list[dict] = field(default_factory=list)
 
 
@@ -137,18 +138,28 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
         branch = storage.start_build(repo, spec)
         done = storage.completed_partitions(repo, branch, spec)
         todo = [p for p in range(spec.num_partitions) if p not in done]
-        tasks = 0
+        tasks, ran_on = 0, ""
         if todo:
             warm_up(spec.method, spec.kind, spec.interval is not None)
             if processes is None:
                 processes = use_processes(len(todo), workers)
+            ran_on = _describe_workers(min(workers, len(todo)), scheduler, cluster, processes)
             with _client(min(workers, len(todo)), scheduler, cluster, processes) as client, \
                     _progress(spec.num_partitions, len(done), progress) as bar:
                 tasks = _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1), workers=workers)
         summary = storage.finalize(repo, branch, spec, annotate)
     rejections = storage.partition_rejections(repo, branch)
     return BuildReport(path, spec.version_id, summary, partitions_run=len(todo), rejections=rejections,
-                       tasks_run=tasks)
+                       tasks_run=tasks, ran_on=ran_on)
+
+
+def _describe_workers(workers: int, scheduler: str | None, cluster, processes: bool) -> str:
+    if scheduler:
+        return f"the Dask scheduler at {scheduler}"
+    if cluster is not None:
+        return "the batch cluster"
+    kind = "worker process" if processes else "worker thread"
+    return f"{workers} {kind}{'es' if processes and workers > 1 else 's' if workers > 1 else ''}"
 
 
 # A worker process costs ~2-3 s before its first task (spawn, import refsim and its libraries, load the
@@ -363,6 +374,7 @@ class _client:
                 self.cluster = LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",  # any port
                     silence_logs=logging.CRITICAL, env=WORKER_ENV,  # shutdown races log errors
+                    preload=["refsim.pipeline.worker_setup"],  # Ctrl-C is the driver's to handle
                 )
             self.client = Client(self.cluster)
         except BaseException:

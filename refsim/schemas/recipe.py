@@ -282,7 +282,7 @@ def format_error(err: pydantic.ValidationError) -> str:
     if not loc:  # model-level checks name their field themselves
         return msg
     got = first.get("input")
-    suffix = f" (got {got!r})" if isinstance(got, (int, float, str)) and repr(got) not in msg else ""
+    suffix = f" (got {got!r})" if isinstance(got, (int, float, str)) and "(got " not in msg else ""
     return f"{loc}: {msg}{suffix}"
 
 

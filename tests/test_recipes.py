@@ -143,3 +143,14 @@ def test_yaml_numbers_without_a_point_and_duplicate_keys(tmp_path):
     path.write_text(text)  # 'parameters' now appears twice
     with pytest.raises(RecipeError, match="'parameters' is given twice"):
         load_recipe(path)
+
+
+def test_the_readme_recipe_is_valid_as_written():
+    """The recipe a new user copies from the README parses, with the values it shows."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    block = text.split("A recipe:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    recipe = parse_recipe(yaml.safe_load(block))
+    assert recipe.name == "kdv-soliton" and recipe.samples == 2 and recipe.tolerance == 1e-8
+    assert build_spec(recipe).num_partitions == 1

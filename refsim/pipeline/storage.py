@@ -146,7 +146,11 @@ def completed_partitions(repo: icechunk.Repository, branch: str, spec: BuildSpec
 def chunk_checksum(array: zarr.Array, index: tuple[int, ...]) -> str:
     """sha256 of one chunk's decoded values (independent of compression)."""
     region = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, array.chunks, array.shape))
-    return hashlib.sha256(np.ascontiguousarray(array[region]).tobytes()).hexdigest()
+    return _digest(array[region])
+
+
+def _digest(values: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()
 
 
 # chunk_checksums reads blocks of whole chunk rows (along the first axis) of at most this many bytes: one zarr
@@ -171,7 +175,7 @@ def _array_checksums(array: zarr.Array) -> dict[str, str]:
         for index in np.ndindex(stop - first, *array.cdata_shape[1:]):
             region = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, array.chunks, block.shape))
             key = ".".join(map(str, (first + index[0], *index[1:])))
-            sums[key] = hashlib.sha256(np.ascontiguousarray(block[region]).tobytes()).hexdigest()
+            sums[key] = _digest(block[region])
     return sums
 
 

@@ -143,23 +143,15 @@ def build(spec: BuildSpec, out: Path | str, workers: int = 2, scheduler: str | N
             warm_up(spec.method, spec.kind, spec.interval is not None)
             if processes is None:
                 processes = use_processes(len(todo), workers)
-            ran_on = _describe_workers(min(workers, len(todo)), scheduler, cluster, processes)
-            with _client(min(workers, len(todo)), scheduler, cluster, processes) as client, \
-                    _progress(spec.num_partitions, len(done), progress) as bar:
+            workers_of = _client(min(workers, len(todo)), scheduler, cluster, processes)
+            ran_on = workers_of.description
+            with workers_of as client, _progress(spec.num_partitions, len(done), progress) as bar:
                 tasks = _run(client, repo, branch, spec, todo, bar, window=4 * max(workers, 1), workers=workers)
         summary = storage.finalize(repo, branch, spec, annotate)
     rejections = storage.partition_rejections(repo, branch)
     return BuildReport(path, spec.version_id, summary, partitions_run=len(todo), rejections=rejections,
                        tasks_run=tasks, ran_on=ran_on)
 
-
-def _describe_workers(workers: int, scheduler: str | None, cluster, processes: bool) -> str:
-    if scheduler:
-        return f"the Dask scheduler at {scheduler}"
-    if cluster is not None:
-        return "the batch cluster"
-    kind = "worker process" if processes else "worker thread"
-    return f"{workers} {kind}{'es' if processes and workers > 1 else 's' if workers > 1 else ''}"
 
 
 # A worker process costs ~2-3 s before its first task (spawn, import refsim and its libraries, load the
@@ -343,9 +335,18 @@ EMBEDDED_CONFIG = {"distributed.admin.low-level-log-length": 50}
 class _client:
     """A distributed Client: an existing scheduler, a given cluster, or an embedded LocalCluster."""
 
-    def __init__(self, workers: int, scheduler: str | None, cluster=None, processes: bool | None = None):
-        self.workers, self.scheduler, self.given = workers, scheduler, cluster
-        self.processes = True if processes is None else processes
+    def __init__(self, workers: int, scheduler: str | None, cluster=None, processes: bool = True):
+        self.workers, self.scheduler, self.given, self.processes = workers, scheduler, cluster, processes
+
+    @property
+    def description(self) -> str:
+        """What the partitions run on, for the build's report: "2 worker processes", "1 worker thread", ..."""
+        if self.scheduler:
+            return f"the Dask scheduler at {self.scheduler}"
+        if self.given is not None:
+            return "the batch cluster"
+        kind = "process" if self.processes else "thread"
+        return f"{self.workers} worker {kind}" + ("" if self.workers == 1 else "es" if self.processes else "s")
 
     def __enter__(self):
         import dask
